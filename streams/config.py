@@ -1,0 +1,57 @@
+"""Settings: one frozen object built once from `PULSE_*` variables and passed down.
+
+Faust reads a few unprefixed variables itself (`BROKER_URL`, `APP_*`); ours all carry the
+`PULSE_` prefix so the two never collide.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a worker, the collector and the CLI can be told from outside."""
+
+    model_config = SettingsConfigDict(env_prefix="PULSE_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+
+    app_id: str = "newsroom-pulse"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    data_dir: Path = Path("var")
+    partitions: int = Field(default=4, ge=1, le=1024)
+    replication_factor: int = Field(default=1, ge=1)
+
+    grace_seconds: float = Field(default=300.0, ge=0)
+    dedup_horizon_seconds: float = Field(default=3600.0, ge=3600)
+    future_tolerance_seconds: float = Field(default=600.0, ge=0)
+
+    label_cap: int = Field(default=50, ge=1)
+    site_hosts: tuple[str, ...] = ("pulse-news.example",)
+
+    collector_max_events: int = Field(default=500, ge=1)
+    collector_max_bytes: int = Field(default=1_000_000, ge=1024)
+    collector_token: SecretStr | None = None
+
+    batch_max_records: int = Field(default=5000, ge=1)
+    commit_interval_seconds: float = Field(default=1.0, gt=0)
+    log_level: str = "warning"
+
+    @property
+    def faust_broker(self) -> str:
+        """The Faust broker URL: our transport (batch consumer) over aiokafka."""
+        hosts = ";".join(f"pulse://{h.strip()}" for h in self.kafka_bootstrap.split(","))
+        return hosts
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}"
