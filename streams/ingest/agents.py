@@ -1,0 +1,101 @@
+"""The two batch handlers: route (validate and re-key) and fold (count, exactly once).
+
+Thin on purpose: read a batch, call the pure functions, write state, record metrics,
+send. The logic lives in decode, route, fold; the Kafka plumbing in transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from streams.config import Settings
+from streams.ingest.deadletter import dead_letter_value
+from streams.ingest.decode import Rejected, decode
+from streams.ingest.fold import PartitionFolder
+from streams.ingest.partitioning import partition_for
+from streams.ingest.route import decode_routed, encode_invalid, encode_valid
+from streams.ingest.transport import register_batch_handler
+from streams.metrics import PulseMetrics
+from streams.tables import PulseTables
+from streams.topics import DEAD_LETTER, INPUT_TOPICS, ROUTED
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """The worker's processing: both handlers and the per-partition folders they share."""
+
+    def __init__(self, app: Any, settings: Settings, tables: PulseTables, metrics: PulseMetrics):
+        self.app = app
+        self.settings = settings
+        self.tables = tables
+        self.metrics = metrics
+        self.site_hosts = frozenset(settings.site_hosts)
+        self.folders: dict[int, PartitionFolder] = {}
+        self.consuming = False
+
+    def install(self) -> None:
+        """Subscribe the topics and hand their batches to the handlers."""
+        for topic in INPUT_TOPICS:
+            register_batch_handler(self.app, topic, self.route_batch)
+            self.app.topics.add(self.app.topic(topic, value_serializer="raw"))
+        register_batch_handler(self.app, ROUTED, self.fold_batch)
+        self.app.topics.add(self.app.topic(ROUTED, value_serializer="raw"))
+        self.app.on_partitions_revoked.connect(self._forget_folders)
+        self.app.on_partitions_assigned.connect(self._forget_folders)
+
+    async def _forget_folders(self, sender: Any, *args: Any, **kwargs: Any) -> None:
+        # Partitions may have moved and their state been recovered: rebuild lazily.
+        self.folders.clear()
+
+    async def route_batch(self, tp: Any, records: Sequence[Any]) -> None:
+        """Validate input records; send each to the routed topic, bad ones also to DLQ."""
+        self.consuming = True
+        now = time.time()
+        n = self.settings.partitions
+        producer = self.app.producer
+        tol = self.settings.future_tolerance_seconds
+        pending = []
+        for record in records:
+            result = decode(tp.topic, record.value, now, tol)
+            if isinstance(result, Rejected):
+                key, value = encode_invalid(
+                    tp.topic, tp.partition, record.offset, result.reason, now
+                )
+                dead = dead_letter_value(
+                    tp.topic,
+                    tp.partition,
+                    record.offset,
+                    result.reason,
+                    result.error,
+                    record.value,
+                    now,
+                )
+                pending.append(await producer.send(DEAD_LETTER, key, dead, None, None, None))
+            else:
+                key, value = encode_valid(tp.topic, result, record.value, self.site_hosts)
+            part = partition_for(key, n)
+            pending.append(await producer.send(ROUTED, key, value, part, None, None))
+        # Offsets are acknowledged only once every routed record is in Kafka.
+        await asyncio.gather(*pending)
+
+    async def fold_batch(self, tp: Any, records: Sequence[Any]) -> None:
+        """Fold routed records into the partition's state and the process's metrics."""
+        self.consuming = True
+        folder = self.folders.get(tp.partition)
+        if folder is None:
+            folder = PartitionFolder(
+                tp.partition,
+                self.tables.stores(),
+                self.settings.dedup_horizon_seconds,
+                self.settings.label_cap,
+            )
+            self.folders[tp.partition] = folder
+        batch = [(r.offset, decode_routed(r.value)) for r in records]
+        tally = folder.fold(batch, time.time())
+        self.tables.write_changes(folder.stores, tp.partition)
+        self.metrics.apply(tally)

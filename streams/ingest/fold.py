@@ -1,0 +1,248 @@
+"""Fold a batch of routed records into one partition's state, exactly once.
+
+Pure: no Kafka, no clock, no metrics objects. The agent hands in a batch and the
+stores; this returns a `Tally` of what changed for the Prometheus counters. Every key
+remembers the offset of the last record folded into it (`o`), so a batch replayed after
+a crash changes nothing it already changed, and counts stay exact through restarts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from streams.ingest.dedup import DedupIndex
+from streams.ingest.labels import UNATTRIBUTED, admit
+from streams.ingest.route import Routed
+from streams.readership.readers import SketchCache
+from streams.store import Store, Value, fresh
+
+BANNER_ACTIONS = {"banner.shown": "shown", "banner.clicked": "clicked"}
+
+
+@dataclass
+class Tally:
+    """What a batch adds to this process's counters: Prometheus label tuples → amounts."""
+
+    counts: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    lags: dict[str, list[float]] = field(default_factory=dict)
+    newest: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Stores:
+    """The tables one partition's batch writes to."""
+
+    totals: Store
+    articles: Store
+    campaigns: Store
+    series: Store
+    dedup: Store
+
+
+def bump(store: Store, key: str, offset: int, by: int = 1) -> bool:
+    """Add `by` to counter `key` unless the record at `offset` is already in it."""
+    value = store.get(key)
+    if value is None:
+        value = {"o": -1, "n": 0}
+    elif offset <= value["o"]:
+        return False
+    value["n"] += by
+    value["o"] = offset
+    store.put(key, value)
+    return True
+
+
+def new_article() -> Value:
+    return {"o": -1, "meta": None, "views": 0, "bots": 0, "r": None}
+
+
+def new_campaign() -> Value:
+    return {
+        "o": -1,
+        "shown": 0,
+        "clicked": 0,
+        "dismissed_close": 0,
+        "dismissed_remind_later": 0,
+        "donations": {},
+        "amount": {},
+    }
+
+
+class PartitionFolder:
+    """The state of one partition of the routed topic, and how a batch changes it."""
+
+    def __init__(self, partition: int, stores: Stores, horizon: float, label_cap: int) -> None:
+        self.partition = partition
+        self.stores = stores
+        self.label_cap = label_cap
+        self.dedup = DedupIndex.restore(partition, horizon, stores.dedup)
+        self.sketches = SketchCache()
+        self.wm_key = f"{partition}|wm"
+
+    @property
+    def watermark(self) -> float:
+        value = self.stores.totals.get(self.wm_key)
+        return float(value["t"]) if value else 0.0
+
+    def fold(self, batch: Sequence[tuple[int, Routed]], now: float) -> Tally:
+        """Fold records (offset, routed) of this partition, in offset order."""
+        tally = Tally()
+        totals = self.stores.totals
+        p = self.partition
+        wm = totals.get(self.wm_key) or {"o": -1, "t": 0.0}
+        for offset, rec in batch:
+            if rec.reason is not None:
+                outcome = "invalid"
+            elif self.dedup.check(rec.identity, offset, rec.event_time, wm["t"]):
+                outcome = "duplicate"
+            else:
+                outcome = "accepted"
+            if not bump(totals, f"{p}|rec|{rec.stream}|{outcome}", offset):
+                continue  # folded before a restart: everything below is in state already
+            tally.counts[("rec", rec.stream, outcome)] += 1
+            if outcome == "invalid":
+                continue
+            lags = tally.lags.setdefault(rec.stream, [])
+            lags.append(now - rec.event_time)
+            if rec.event_time > tally.newest.get(rec.stream, 0.0):
+                tally.newest[rec.stream] = rec.event_time
+            if rec.event_time > wm["t"]:
+                wm = {"o": offset, "t": rec.event_time}
+                totals.put(self.wm_key, wm)
+            if outcome == "accepted" and rec.event is not None:
+                self._apply(offset, rec, rec.event, tally)
+        self._flush()
+        return tally
+
+    def _apply(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
+        kind = e["event_type"]
+        if kind == "page.viewed":
+            self._page_view(offset, rec, e, tally)
+        elif kind == "article.published":
+            self._published(offset, e, tally)
+        elif kind == "donation.completed":
+            self._donation(offset, rec, e, tally)
+        else:
+            action = BANNER_ACTIONS.get(kind) or f"dismissed_{e['reason']}"
+            self._banner(offset, rec, e, action, tally)
+
+    def _page_view(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
+        p = self.partition
+        article_id = e.get("article_id")
+        article: Value | None = None
+        section = "none"
+        akey = f"{p}|{article_id}"
+        if article_id is not None:
+            article = self.stores.articles.get(akey) or new_article()
+            section = article["meta"]["section"] if article["meta"] else "unknown"
+        if rec.bot:
+            if bump(self.stores.totals, f"{p}|bot", offset):
+                tally.counts[("bot",)] += 1
+        elif bump(self.stores.totals, f"{p}|pv|{section}", offset):
+            tally.counts[("pv", section, rec.referrer_class or "other", e["device"])] += 1
+        if article_id is None or article is None or not fresh(article, offset):
+            return
+        article["o"] = offset
+        if rec.bot:
+            article["bots"] += 1
+        else:
+            article["views"] += 1
+            self.sketches.add(akey, article["r"], e["reader_id"])
+            self._series(f"{p}|a|{article_id}", rec.event_time, offset, {"views": 1})
+        self.stores.articles.put(akey, article)
+
+    def _series(self, prefix: str, event_time: float, offset: int, add: dict[str, int]) -> None:
+        """Per-minute counts in hourly keys `prefix|hour` (60 slots a field)."""
+        minute = int(event_time // 60)
+        key = f"{prefix}|{minute // 60}"
+        value = self.stores.series.get(key)
+        if value is None:
+            value = {"o": -1, "f": {}}
+        elif offset <= value["o"]:
+            return
+        fields = value["f"]
+        for name, by in add.items():
+            slots = fields.get(name)
+            if slots is None:
+                slots = fields[name] = [0] * 60
+            slots[minute % 60] += by
+        value["o"] = offset
+        self.stores.series.put(key, value)
+
+    def _published(self, offset: int, e: dict[str, Any], tally: Tally) -> None:
+        article_id = e["article_id"]
+        akey = f"{self.partition}|{article_id}"
+        article = self.stores.articles.get(akey) or new_article()
+        if not fresh(article, offset):
+            return
+        is_new = article["meta"] is None
+        article["meta"] = {
+            k: e.get(k)
+            for k in (
+                "title",
+                "url",
+                "section",
+                "language",
+                "published_at",
+                "authors",
+                "tags",
+                "word_count",
+            )
+        }
+        article["o"] = offset
+        self.stores.articles.put(akey, article)
+        if is_new and bump(self.stores.totals, f"{self.partition}|pub|{e['section']}", offset):
+            tally.counts[("pub", e["section"])] += 1
+
+    def _campaign(self, pair: tuple[str, str], offset: int) -> tuple[tuple[str, str], Value | None]:
+        label = admit(self.stores.totals, self.partition, self.label_cap, pair, offset)
+        key = f"{self.partition}|{label[0]}|{label[1]}"
+        value = self.stores.campaigns.get(key) or new_campaign()
+        if not fresh(value, offset):
+            return label, None
+        value["o"] = offset
+        self.stores.campaigns.put(key, value)
+        return label, value
+
+    def _banner(
+        self, offset: int, rec: Routed, e: dict[str, Any], action: str, tally: Tally
+    ) -> None:
+        label, value = self._campaign((e["campaign_id"], e["variant"]), offset)
+        if value is not None:
+            value[action] += 1
+            tally.counts[("ban", label[0], label[1], action)] += 1
+            self._series(
+                f"{self.partition}|c|{label[0]}|{label[1]}", rec.event_time, offset, {action: 1}
+            )
+
+    def _donation(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
+        campaign = e.get("campaign_id")
+        pair = (campaign, e.get("variant") or "none") if campaign else UNATTRIBUTED
+        label, value = self._campaign(pair, offset)
+        if value is None:
+            return
+        freq, currency, amount = e["frequency"], e["currency"], e["amount_minor"]
+        value["donations"][freq] = value["donations"].get(freq, 0) + 1
+        value["amount"][currency] = value["amount"].get(currency, 0) + amount
+        tally.counts[("don", label[0], label[1], freq)] += 1
+        tally.counts[("amt", currency)] += amount
+        self._series(
+            f"{self.partition}|c|{label[0]}|{label[1]}",
+            rec.event_time,
+            offset,
+            {"donations": 1, f"amount:{currency}": amount},
+        )
+
+    def _flush(self) -> None:
+        """End of batch: sketches into their articles, new ids into a segment, expiry."""
+        articles = self.stores.articles
+        for akey, encoded in self.sketches.take_dirty().items():
+            article = articles.get(akey)
+            if article is not None:
+                article["r"] = encoded
+                articles.put(akey, article)
+        self.dedup.flush(self.stores.dedup)
+        self.dedup.expire(self.stores.dedup, self.watermark)

@@ -1,0 +1,90 @@
+"""The internal record that carries one input record from the router to the folder.
+
+The router validates a record once and re-keys it by what it aggregates under (article,
+campaign), so deduplication and per-article state sit together in one partition of
+`pulse.events-routed` whatever key the producer chose. Invalid records travel too (as
+markers) so that every outcome is counted exactly once, by the folder, in durable state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from schemas import Event
+from streams.ingest.bots import is_bot
+from streams.ingest.referrer import classify_referrer
+from streams.topics import INPUT_TOPICS
+
+STREAM_INDEX: dict[str, int] = {t: i for i, t in enumerate(INPUT_TOPICS)}
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One record as the folder sees it. `reason` is set for invalid records only."""
+
+    stream: str
+    identity: str
+    event_time: float
+    event: dict[str, Any] | None
+    reason: str | None = None
+    referrer_class: str | None = None
+    bot: bool = False
+
+
+def route_key(event: Event) -> str:
+    """The aggregation key: what must be co-located with what."""
+    et = event.event_type
+    if et == "article.published":
+        return event.article_id  # type: ignore[union-attr]
+    if et == "page.viewed":
+        return event.article_id or event.url  # type: ignore[union-attr]
+    if et == "donation.completed":
+        return event.campaign_id or event.reader_id  # type: ignore[union-attr]
+    return event.campaign_id  # type: ignore[union-attr]
+
+
+def encode_valid(
+    topic: str, event: Event, raw: bytes, site_hosts: frozenset[str]
+) -> tuple[bytes, bytes]:
+    """Key and value of the routed record for a valid event; `raw` is embedded as is."""
+    body: dict[str, Any] = {
+        "s": STREAM_INDEX[topic],
+        "id": event.event_id,
+        "t": event.occurred_at.timestamp(),
+        "e": orjson.Fragment(raw),
+    }
+    if event.event_type == "page.viewed":
+        body["rc"] = classify_referrer(event.referrer, event.url, site_hosts)  # type: ignore[union-attr]
+        if is_bot(event.user_agent):  # type: ignore[union-attr]
+            body["bot"] = True
+    return route_key(event).encode(), orjson.dumps(body)
+
+
+def invalid_identity(topic: str, partition: int, offset: int) -> str:
+    return f"{topic}/{partition}/{offset}"
+
+
+def encode_invalid(
+    topic: str, partition: int, offset: int, reason: str, now: float
+) -> tuple[bytes, bytes]:
+    """Key and value of the marker that makes an invalid record count exactly once."""
+    identity = invalid_identity(topic, partition, offset)
+    body = {"s": STREAM_INDEX[topic], "id": identity, "t": now, "inv": reason}
+    return identity.encode(), orjson.dumps(body)
+
+
+def decode_routed(value: bytes) -> Routed:
+    """The folder's view of a routed record (our own format: trusted, parsed with orjson)."""
+    body = orjson.loads(value)
+    return Routed(
+        stream=INPUT_TOPICS[body["s"]],
+        identity=body["id"],
+        event_time=body["t"],
+        event=body.get("e"),
+        reason=body.get("inv"),
+        referrer_class=body.get("rc"),
+        bot=body.get("bot", False),
+    )

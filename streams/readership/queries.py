@@ -1,0 +1,119 @@
+"""Read-side of article state: pure functions over the table dicts a worker holds.
+
+Articles are partitioned, so each appears on exactly one worker: a local top-k per
+worker merged by views is the exact cluster top-k. Minutes count back from the newest
+event time seen (not the wall clock), so a replay of last week reads like last week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from streams.readership.readers import load
+
+META_FIELDS = (
+    "title",
+    "url",
+    "section",
+    "language",
+    "published_at",
+    "authors",
+    "tags",
+    "word_count",
+)
+
+
+def split_key(key: str) -> tuple[int, str]:
+    partition, _, rest = key.partition("|")
+    return int(partition), rest
+
+
+def span_sums(
+    series: Mapping[str, Any], prefix: str, first_minute: int, last_minute: int
+) -> dict[str, int]:
+    """Sums per field of the hourly series `prefix|hour` over minutes [first, last]."""
+    totals: dict[str, int] = {}
+    for hour in range(first_minute // 60, last_minute // 60 + 1):
+        value = series.get(f"{prefix}|{hour}")
+        if value is None:
+            continue
+        lo = max(first_minute - hour * 60, 0)
+        hi = min(last_minute - hour * 60, 59)
+        for name, slots in value["f"].items():
+            totals[name] = totals.get(name, 0) + sum(slots[lo : hi + 1])
+    return totals
+
+
+def series_prefix(key: str) -> str:
+    """The series prefix of article key `p|id`."""
+    p, article_id = split_key(key)
+    return f"{p}|a|{article_id}"
+
+
+def readers_estimate(article: Mapping[str, Any]) -> int:
+    encoded = article.get("r")
+    return round(load(encoded).get_estimate()) if encoded else 0
+
+
+def article_row(article_id: str, article: Mapping[str, Any]) -> dict[str, Any]:
+    meta = article.get("meta") or {}
+    row: dict[str, Any] = {"article_id": article_id}
+    row.update({f: meta.get(f) for f in META_FIELDS})
+    row["known"] = bool(article.get("meta"))
+    row["views_total"] = article["views"]
+    row["bot_views_total"] = article["bots"]
+    row["readers_total"] = readers_estimate(article)
+    return row
+
+
+def local_top(
+    articles: Mapping[str, Any],
+    series: Mapping[str, Any],
+    partitions: Iterable[int],
+    end_minute: int,
+    minutes: int,
+    limit: int,
+    section: str | None,
+) -> list[dict[str, Any]]:
+    """This worker's most-read articles over the span, most views first."""
+    owned = set(partitions)
+    first = end_minute - minutes + 1
+    scored: list[tuple[int, str, str]] = []
+    for key, article in articles.items():
+        p, article_id = split_key(key)
+        if p not in owned or not article["views"]:
+            continue
+        if section is not None and (article.get("meta") or {}).get("section") != section:
+            continue
+        views = span_sums(series, series_prefix(key), first, end_minute).get("views", 0)
+        if views:
+            scored.append((views, article_id, key))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    out = []
+    for views, article_id, key in scored[:limit]:
+        row = article_row(article_id, articles[key])
+        row["views"] = views
+        out.append(row)
+    return out
+
+
+MAX_SERIES_MINUTES = 31 * 24 * 60
+
+
+def article_series(
+    series: Mapping[str, Any], key: str, since_minute: int, end_minute: int
+) -> list[dict[str, Any]]:
+    """Per-minute views of article key `p|id` from `since` to `end` (minutes with views)."""
+    out = []
+    since_minute = max(since_minute, end_minute - MAX_SERIES_MINUTES)
+    prefix = series_prefix(key)
+    for hour in range(since_minute // 60, end_minute // 60 + 1):
+        value = series.get(f"{prefix}|{hour}")
+        if value is None:
+            continue
+        for slot, views in enumerate(value["f"].get("views", ())):
+            minute = hour * 60 + slot
+            if views and since_minute <= minute <= end_minute:
+                out.append({"minute": minute * 60, "views": views})
+    return out

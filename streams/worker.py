@@ -1,0 +1,116 @@
+"""Assemble a worker (app, tables, metrics, handlers, views) and run it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from streams.api.views import install_views
+from streams.app import create_app
+from streams.config import Settings
+from streams.ingest.agents import Pipeline
+from streams.metrics import PulseMetrics
+from streams.tables import PulseTables
+from streams.topics import DEAD_LETTER, INPUT_TOPICS, OUTPUT_TOPICS, ROUTED
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass
+class Worker:
+    """Everything one `pulse worker` process holds."""
+
+    settings: Settings
+    app: Any
+    pipeline: Pipeline
+
+
+def build_worker(settings: Settings) -> Worker:
+    app = create_app(settings)
+    tables = PulseTables.create(app, settings.partitions)
+    pipeline = Pipeline(app, settings, tables, PulseMetrics())
+    pipeline.install()
+    install_views(app, settings, pipeline)
+    return Worker(settings, app, pipeline)
+
+
+def topic_specs(settings: Settings) -> list[NewTopic]:
+    """Every topic the worker reads or writes (Faust declares its changelogs itself)."""
+    n, rf = settings.partitions, settings.replication_factor
+    specs = [
+        NewTopic(t, n, rf, topic_configs={"retention.ms": str(7 * DAY_MS)}) for t in INPUT_TOPICS
+    ]
+    specs.append(NewTopic(ROUTED, n, rf, topic_configs={"retention.ms": str(7 * DAY_MS)}))
+    for topic in OUTPUT_TOPICS:
+        days = 30 if topic == DEAD_LETTER else 7
+        specs.append(NewTopic(topic, n, rf, topic_configs={"retention.ms": str(days * DAY_MS)}))
+    return specs
+
+
+async def ensure_topics(settings: Settings, timeout: float = 60.0) -> list[str]:
+    """Create missing topics (a production broker has auto-creation off); returns new ones."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, **kafka_client_security(settings)
+    )
+    await asyncio.wait_for(admin.start(), timeout)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in topic_specs(settings) if s.name not in existing]
+        created = []
+        for spec in missing:
+            try:
+                await admin.create_topics([spec])
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    finally:
+        await admin.close()
+
+
+def kafka_client_security(settings: Settings) -> dict[str, Any]:
+    """aiokafka keyword arguments for SASL/SCRAM (and TLS) when configured."""
+    if settings.kafka_username is None or settings.kafka_password is None:
+        return {}
+    import ssl
+
+    protocol = "SASL_SSL" if settings.kafka_ssl_cafile else "SASL_PLAINTEXT"
+    extra: dict[str, Any] = {
+        "security_protocol": protocol,
+        "sasl_mechanism": settings.kafka_sasl_mechanism,
+        "sasl_plain_username": settings.kafka_username,
+        "sasl_plain_password": settings.kafka_password.get_secret_value(),
+    }
+    if settings.kafka_ssl_cafile:
+        extra["ssl_context"] = ssl.create_default_context(cafile=str(settings.kafka_ssl_cafile))
+    return extra
+
+
+def run_worker(settings: Settings) -> int:
+    """`pulse worker`: create topics, then run the Faust worker until stopped."""
+    import faust
+
+    try:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        pass
+    created = asyncio.run(ensure_topics(settings))
+    if created:
+        print(f"created topics: {', '.join(created)}", flush=True)
+    worker = build_worker(settings)
+    print(
+        f"pulse worker: API and /metrics on {settings.web_url}, Kafka {settings.kafka_bootstrap}",
+        flush=True,
+    )
+    faust_worker = faust.Worker(worker.app, loglevel=settings.log_level, quiet=True)
+    faust_worker.execute_from_commandline()
+    return 0
