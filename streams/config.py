@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     kafka_ssl_cafile: Path | None = None
 
     app_id: str = "newsroom-pulse"
+    #: Prepended to every topic name (contract names stay the logical ones): lets several
+    #: pipelines, or tests, share one cluster without seeing each other's records.
+    topic_prefix: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     data_dir: Path = Path("var")
@@ -51,6 +54,10 @@ class Settings(BaseSettings):
         """The Faust broker URL: our transport (batch consumer) over aiokafka."""
         hosts = ";".join(f"pulse://{h.strip()}" for h in self.kafka_bootstrap.split(","))
         return hosts
+
+    def topic(self, name: str) -> str:
+        """The physical name of a contract (logical) topic."""
+        return f"{self.topic_prefix}{name}"
 
     @property
     def web_url(self) -> str:

@@ -44,13 +44,11 @@ def build_worker(settings: Settings) -> Worker:
 def topic_specs(settings: Settings) -> list[NewTopic]:
     """Every topic the worker reads or writes (Faust declares its changelogs itself)."""
     n, rf = settings.partitions, settings.replication_factor
-    specs = [
-        NewTopic(t, n, rf, topic_configs={"retention.ms": str(7 * DAY_MS)}) for t in INPUT_TOPICS
-    ]
-    specs.append(NewTopic(ROUTED, n, rf, topic_configs={"retention.ms": str(7 * DAY_MS)}))
-    for topic in OUTPUT_TOPICS:
+    specs = []
+    for topic in (*INPUT_TOPICS, ROUTED, *OUTPUT_TOPICS):
         days = 30 if topic == DEAD_LETTER else 7
-        specs.append(NewTopic(topic, n, rf, topic_configs={"retention.ms": str(days * DAY_MS)}))
+        config = {"retention.ms": str(days * DAY_MS)}
+        specs.append(NewTopic(settings.topic(topic), n, rf, topic_configs=config))
     return specs
 
 

@@ -21,9 +21,9 @@ log = logging.getLogger(__name__)
 PEER_TIMEOUT = aiohttp.ClientTimeout(total=3.0)
 
 
-def owned_partitions(app: Any) -> set[int]:
+def owned_partitions(app: Any, routed_topic: str = ROUTED) -> set[int]:
     """Partitions of the routed topic this worker actively processes."""
-    return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == ROUTED}
+    return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == routed_topic}
 
 
 def peer_urls(app: Any) -> list[str]:

@@ -42,8 +42,11 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
     tables = pipeline.tables
     metrics = pipeline.metrics
 
+    def owned(app: Any) -> set[int]:
+        return owned_partitions(app, pipeline.routed_topic)
+
     def share() -> dict[str, Any]:
-        return local_share(tables.data("totals"), tables.data("campaigns"), owned_partitions(app))
+        return local_share(tables.data("totals"), tables.data("campaigns"), owned(app))
 
     async def merged_share() -> tuple[dict[str, Any], list[str]]:
         async def mine() -> Any:
@@ -99,7 +102,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
         rows = local_top(
             tables.data("articles"),
             tables.data("series"),
-            owned_partitions(app),
+            owned(app),
             int(q["end"]),
             int(q["minutes"]),
             int(q["limit"]),
@@ -125,7 +128,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
             return local_top(
                 tables.data("articles"),
                 tables.data("series"),
-                owned_partitions(app),
+                owned(app),
                 end,
                 minutes,
                 limit,
@@ -152,7 +155,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
 
     def _article(article_id: str, end: int) -> dict[str, Any] | None:
         p = partition_for(article_id.encode(), settings.partitions)
-        if p not in owned_partitions(app):
+        if p not in owned(app):
             return None
         key = f"{p}|{article_id}"
         article = tables.data("articles").get(key)
@@ -190,7 +193,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
             local_campaign_spans(
                 tables.data("campaigns"),
                 tables.data("series"),
-                owned_partitions(app),
+                owned(app),
                 int(q["first"]),
                 int(q["last"]),
             )
@@ -212,7 +215,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
                 return local_campaign_spans(
                     tables.data("campaigns"),
                     tables.data("series"),
-                    owned_partitions(app),
+                    owned(app),
                     first,
                     end,
                 )
@@ -264,7 +267,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
         except BatchError as exc:
             return error(web, exc.status, exc.reason, str(exc))
         pending = [
-            await app.producer.send(topic, key, value, None, None, None)
+            await app.producer.send(settings.topic(topic), key, value, None, None, None)
             for topic, key, value in outcome.accepted
         ]
         try:

@@ -7,6 +7,7 @@ send. The logic lives in decode, route, fold; the Kafka plumbing in transport.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.fold import PartitionFolder
 from streams.ingest.partitioning import partition_for
-from streams.ingest.route import decode_routed, encode_invalid, encode_valid
+from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
 from streams.ingest.transport import register_batch_handler
 from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
@@ -37,14 +38,18 @@ class Pipeline:
         self.site_hosts = frozenset(settings.site_hosts)
         self.folders: dict[int, PartitionFolder] = {}
         self.consuming = False
+        self.routed_topic = settings.topic(ROUTED)
+        self.dead_letter_topic = settings.topic(DEAD_LETTER)
+        self.prefix_len = len(settings.topic_prefix)
 
     def install(self) -> None:
         """Subscribe the topics and hand their batches to the handlers."""
         for topic in INPUT_TOPICS:
-            register_batch_handler(self.app, topic, self.route_batch)
-            self.app.topics.add(self.app.topic(topic, value_serializer="raw"))
-        register_batch_handler(self.app, ROUTED, self.fold_batch)
-        self.app.topics.add(self.app.topic(ROUTED, value_serializer="raw"))
+            physical = self.settings.topic(topic)
+            register_batch_handler(self.app, physical, self.route_batch)
+            self.app.topics.add(self.app.topic(physical, value_serializer="raw"))
+        register_batch_handler(self.app, self.routed_topic, self.fold_batch)
+        self.app.topics.add(self.app.topic(self.routed_topic, value_serializer="raw"))
         self.app.on_partitions_revoked.connect(self._forget_folders)
         self.app.on_partitions_assigned.connect(self._forget_folders)
 
@@ -60,26 +65,18 @@ class Pipeline:
         producer = self.app.producer
         tol = self.settings.future_tolerance_seconds
         pending = []
+        topic = tp.topic[self.prefix_len :]  # the contract's name, whatever the prefix
         for record in records:
-            result = decode(tp.topic, record.value, now, tol)
+            result = decode(topic, record.value, now, tol)
             if isinstance(result, Rejected):
                 key, value = encode_invalid(
-                    tp.topic, tp.partition, record.offset, result.reason, now
+                    topic, tp.partition, record.offset, result, record.value, now
                 )
-                dead = dead_letter_value(
-                    tp.topic,
-                    tp.partition,
-                    record.offset,
-                    result.reason,
-                    result.error,
-                    record.value,
-                    now,
-                )
-                pending.append(await producer.send(DEAD_LETTER, key, dead, None, None, None))
             else:
-                key, value = encode_valid(tp.topic, result, record.value, self.site_hosts)
+                source = f"{tp.partition}:{record.offset}"
+                key, value = encode_valid(topic, result, record.value, self.site_hosts, source)
             part = partition_for(key, n)
-            pending.append(await producer.send(ROUTED, key, value, part, None, None))
+            pending.append(await producer.send(self.routed_topic, key, value, part, None, None))
         # Offsets are acknowledged only once every routed record is in Kafka.
         await asyncio.gather(*pending)
 
@@ -97,5 +94,23 @@ class Pipeline:
             self.folders[tp.partition] = folder
         batch = [(r.offset, decode_routed(r.value)) for r in records]
         tally = folder.fold(batch, time.time())
+        for rec in tally.dead_letters:
+            await self._dead_letter(rec)
         self.tables.write_changes(folder.stores, tp.partition)
         self.metrics.apply(tally)
+
+    async def _dead_letter(self, rec: Routed) -> None:
+        """The contract's dead-letter record for an invalid input record."""
+        partition, _, offset = rec.source.partition(":")
+        value = dead_letter_value(
+            self.settings.topic(rec.stream),
+            int(partition),
+            int(offset),
+            rec.reason or "invalid_field",
+            rec.error or "",
+            base64.b64decode(rec.raw or ""),
+            rec.event_time,
+        )
+        await self.app.producer.send(
+            self.dead_letter_topic, rec.identity.encode(), value, None, None, None
+        )

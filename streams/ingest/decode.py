@@ -60,8 +60,7 @@ def decode(topic: str, raw: bytes | None, now: float, future_tolerance: float) -
             # checked first: a newer version may also bring types and fields we don't know
             return Rejected(
                 "unsupported_schema_version",
-                f"schema_version {version}; this processor reads up to "
-                f"{SUPPORTED_SCHEMA_VERSION}",
+                f"schema_version {version}; this processor reads up to {SUPPORTED_SCHEMA_VERSION}",
             )
         return classify_validation_error(exc)
     allowed = TOPIC_EVENT_TYPES.get(topic)

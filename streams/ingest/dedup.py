@@ -2,9 +2,16 @@
 
 Ids are kept in memory per event-time minute bucket; each batch persists the ids it
 adds as one segment (not one changelog write per event). A bucket older than the
-watermark minus the horizon is dropped with its segments. Each id remembers the offset
-where it was first folded, so a record replayed after a crash is recognised as itself,
-not as a duplicate of itself.
+watermark minus the horizon is dropped with its segments.
+
+Each id remembers where it was first folded (the routed offset) and where it came from
+(the input partition and offset), which tells four cases apart:
+- NEW: never seen;
+- REPLAY: the very record folded before a crash, read again (same routed offset): fold
+  it again, and the per-key offsets make that a no-op;
+- COPY: the router re-read its input after a crash and sent the record again (same
+  source, new routed offset): not an event at all, skipped;
+- DUPLICATE: the same event_id from another input record: counted as a duplicate.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from streams.store import Store
+
+NEW, REPLAY, COPY, DUPLICATE = "new", "replay", "copy", "duplicate"
 
 
 def _bucket_of(event_time: float) -> int:
@@ -25,7 +34,7 @@ class DedupIndex:
 
     partition: int
     horizon_seconds: float
-    first_offset: dict[str, int] = field(default_factory=dict)
+    first_offset: dict[str, tuple[int, str]] = field(default_factory=dict)
     buckets: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     segments: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     pending: dict[int, list[list[object]]] = field(default_factory=lambda: defaultdict(list))
@@ -33,17 +42,21 @@ class DedupIndex:
     def prefix(self) -> str:
         return f"{self.partition}|dd|"
 
-    def check(self, identity: str, offset: int, event_time: float, watermark: float) -> bool:
-        """True if `identity` was seen before at another offset (a duplicate)."""
+    def check(
+        self, identity: str, offset: int, source: str, event_time: float, watermark: float
+    ) -> str:
+        """NEW, REPLAY, COPY or DUPLICATE (see the module docstring)."""
         first = self.first_offset.get(identity)
         if first is not None:
-            return first != offset
-        self.first_offset[identity] = offset
+            if first[0] == offset:
+                return REPLAY
+            return COPY if first[1] == source else DUPLICATE
+        self.first_offset[identity] = (offset, source)
         floor = _bucket_of(watermark - self.horizon_seconds)
         bucket = max(_bucket_of(event_time), floor)
         self.buckets[bucket].append(identity)
-        self.pending[bucket].append([identity, offset])
-        return False
+        self.pending[bucket].append([identity, offset, source])
+        return NEW
 
     def flush(self, store: Store) -> None:
         """Write this batch's new ids as one segment per bucket.
@@ -79,8 +92,8 @@ class DedupIndex:
                 continue
             bucket = int(key.split("|")[2])
             index.segments[bucket].append(key)
-            for identity, offset in value["ids"]:
-                index.first_offset.setdefault(identity, offset)
+            for identity, offset, source in value["ids"]:
+                index.first_offset.setdefault(identity, (offset, source))
                 index.buckets[bucket].append(identity)
         return index
 

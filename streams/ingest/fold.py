@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.ingest.dedup import DedupIndex
+from streams.ingest.dedup import COPY, DUPLICATE, DedupIndex
 from streams.ingest.labels import UNATTRIBUTED, admit
 from streams.ingest.route import Routed
 from streams.readership.readers import SketchCache
@@ -27,6 +27,7 @@ class Tally:
     """What a batch adds to this process's counters: Prometheus label tuples → amounts."""
 
     counts: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    dead_letters: list[Routed] = field(default_factory=list)
     lags: dict[str, list[float]] = field(default_factory=dict)
     newest: dict[str, float] = field(default_factory=dict)
 
@@ -94,9 +95,12 @@ class PartitionFolder:
         p = self.partition
         wm = totals.get(self.wm_key) or {"o": -1, "t": 0.0}
         for offset, rec in batch:
+            seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, wm["t"])
+            if seen == COPY:
+                continue  # re-sent by a restarted router: its first copy was folded
             if rec.reason is not None:
                 outcome = "invalid"
-            elif self.dedup.check(rec.identity, offset, rec.event_time, wm["t"]):
+            elif seen == DUPLICATE:
                 outcome = "duplicate"
             else:
                 outcome = "accepted"
@@ -104,6 +108,7 @@ class PartitionFolder:
                 continue  # folded before a restart: everything below is in state already
             tally.counts[("rec", rec.stream, outcome)] += 1
             if outcome == "invalid":
+                tally.dead_letters.append(rec)
                 continue
             lags = tally.lags.setdefault(rec.stream, [])
             lags.append(now - rec.event_time)

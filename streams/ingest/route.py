@@ -8,6 +8,7 @@ markers) so that every outcome is counted exactly once, by the folder, in durabl
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import orjson
 
 from schemas import Event
 from streams.ingest.bots import is_bot
+from streams.ingest.decode import Rejected
 from streams.ingest.referrer import classify_referrer
 from streams.topics import INPUT_TOPICS
 
@@ -29,7 +31,10 @@ class Routed:
     identity: str
     event_time: float
     event: dict[str, Any] | None
+    source: str = ""  # "partition:offset" of the input record this came from
     reason: str | None = None
+    error: str | None = None
+    raw: str | None = None  # base64 of the refused bytes (invalid records only)
     referrer_class: str | None = None
     bot: bool = False
 
@@ -47,12 +52,21 @@ def route_key(event: Event) -> str:
 
 
 def encode_valid(
-    topic: str, event: Event, raw: bytes, site_hosts: frozenset[str]
+    topic: str,
+    event: Event,
+    raw: bytes,
+    site_hosts: frozenset[str],
+    source: str = "",
 ) -> tuple[bytes, bytes]:
-    """Key and value of the routed record for a valid event; `raw` is embedded as is."""
+    """Key and value of the routed record for a valid event; `raw` is embedded as is.
+
+    `source` ("partition:offset" of the input record) tells the folder a copy re-sent
+    by a restarted router (same source) from a real duplicate (another source).
+    """
     body: dict[str, Any] = {
         "s": STREAM_INDEX[topic],
         "id": event.event_id,
+        "src": source,
         "t": event.occurred_at.timestamp(),
         "e": orjson.Fragment(raw),
     }
@@ -68,11 +82,23 @@ def invalid_identity(topic: str, partition: int, offset: int) -> str:
 
 
 def encode_invalid(
-    topic: str, partition: int, offset: int, reason: str, now: float
+    topic: str, partition: int, offset: int, rejected: Rejected, raw: bytes | None, now: float
 ) -> tuple[bytes, bytes]:
-    """Key and value of the marker that makes an invalid record count exactly once."""
+    """Key and value of the marker for an invalid record: counted, and dead-lettered, once.
+
+    The folder, not the router, writes the dead letter, so a router that restarts and
+    re-reads its input does not dead-letter the same record twice.
+    """
     identity = invalid_identity(topic, partition, offset)
-    body = {"s": STREAM_INDEX[topic], "id": identity, "t": now, "inv": reason}
+    body = {
+        "s": STREAM_INDEX[topic],
+        "id": identity,
+        "src": f"{partition}:{offset}",
+        "t": now,
+        "inv": rejected.reason,
+        "err": rejected.error[:2000],
+        "raw": base64.b64encode(raw or b"").decode("ascii"),
+    }
     return identity.encode(), orjson.dumps(body)
 
 
@@ -84,7 +110,10 @@ def decode_routed(value: bytes) -> Routed:
         identity=body["id"],
         event_time=body["t"],
         event=body.get("e"),
+        source=body.get("src", ""),
         reason=body.get("inv"),
+        error=body.get("err"),
+        raw=body.get("raw"),
         referrer_class=body.get("rc"),
         bot=body.get("bot", False),
     )
