@@ -11,6 +11,7 @@ commands:
   worker     run one stream-processing worker (settings from PULSE_* variables)
   kafka      run a local single-node Apache Kafka (KRaft) for development
   simulate   produce realistic newsroom traffic into the input topics
+  demo       all of it at once: local Kafka, a worker and live simulated traffic
 """
 
 
@@ -30,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         from streams.simulate.run import main_simulate
 
         return main_simulate(rest)
+    if command == "demo":
+        from streams.demo import main_demo
+
+        return main_demo(rest)
     print(f"pulse: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -20,7 +20,7 @@ from prometheus_client import (
 from streams.ingest.fold import Tally
 
 # `_created` samples double the series and nobody here reads them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 

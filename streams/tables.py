@@ -64,4 +64,4 @@ class PulseTables:
 def _backing_dict(table: Any) -> dict[str, Any]:
     store = table.data
     inner = getattr(store, "data", None)
-    return inner if isinstance(inner, dict) else store  # type: ignore[no-any-return]
+    return inner if isinstance(inner, dict) else store

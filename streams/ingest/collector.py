@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from schemas import TOPIC_EVENT_TYPES
+from schemas import TOPIC_EVENT_TYPES, DonationCompleted
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.route import route_key
 
@@ -90,6 +90,7 @@ def check_batch(
                 {"index": index, "reason": result.reason, "error": result.error}
             )
             continue
-        key = result.reader_id if result.event_type == "donation.completed" else route_key(result)  # type: ignore[union-attr]
+        # the contract's producer key: like the routing key, except donations (reader)
+        key = result.reader_id if isinstance(result, DonationCompleted) else route_key(result)
         outcome.accepted.append((topic, key.encode(), raw))
     return outcome

@@ -10,4 +10,4 @@ from aiokafka.partitioner import murmur2
 
 
 def partition_for(key: bytes, partitions: int) -> int:
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions

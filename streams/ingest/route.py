@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from schemas import Event
+from schemas import ArticlePublished, DonationCompleted, Event, PageViewed
 from streams.ingest.bots import is_bot
 from streams.ingest.decode import Rejected
 from streams.ingest.referrer import classify_referrer
@@ -41,14 +41,13 @@ class Routed:
 
 def route_key(event: Event) -> str:
     """The aggregation key: what must be co-located with what."""
-    et = event.event_type
-    if et == "article.published":
-        return event.article_id  # type: ignore[union-attr]
-    if et == "page.viewed":
-        return event.article_id or event.url  # type: ignore[union-attr]
-    if et == "donation.completed":
-        return event.campaign_id or event.reader_id  # type: ignore[union-attr]
-    return event.campaign_id  # type: ignore[union-attr]
+    if isinstance(event, ArticlePublished):
+        return event.article_id
+    if isinstance(event, PageViewed):
+        return event.article_id or event.url
+    if isinstance(event, DonationCompleted):
+        return event.campaign_id or event.reader_id
+    return event.campaign_id
 
 
 def encode_valid(
@@ -70,9 +69,9 @@ def encode_valid(
         "t": event.occurred_at.timestamp(),
         "e": orjson.Fragment(raw),
     }
-    if event.event_type == "page.viewed":
-        body["rc"] = classify_referrer(event.referrer, event.url, site_hosts)  # type: ignore[union-attr]
-        if is_bot(event.user_agent):  # type: ignore[union-attr]
+    if isinstance(event, PageViewed):
+        body["rc"] = classify_referrer(event.referrer, event.url, site_hosts)
+        if is_bot(event.user_agent):
             body["bot"] = True
     return route_key(event).encode(), orjson.dumps(body)
 

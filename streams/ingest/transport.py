@@ -41,7 +41,7 @@ def batch_handlers(app: Any) -> Mapping[str, BatchHandler]:
     return handlers
 
 
-class Consumer(faust_aiokafka.Consumer):  # type: ignore[misc]
+class Consumer(faust_aiokafka.Consumer):
     """Faust's consumer, except that hot topics skip the per-event path."""
 
     _batch_lock: asyncio.Lock | None = None
@@ -104,7 +104,7 @@ class Consumer(faust_aiokafka.Consumer):  # type: ignore[misc]
         await super().wait_empty()
 
 
-class Transport(faust_aiokafka.Transport):  # type: ignore[misc]
+class Transport(faust_aiokafka.Transport):
     """The aiokafka transport with the batch consumer."""
 
     Consumer = Consumer

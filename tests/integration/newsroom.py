@@ -17,7 +17,9 @@ SITE = "https://pulse-news.example"
 
 
 def ts(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 def envelope(event_type: str, at: float, **fields: Any) -> dict[str, Any]:
@@ -30,18 +32,36 @@ def envelope(event_type: str, at: float, **fields: Any) -> dict[str, Any]:
     }
 
 
-def article(article_id: str, section: str, title: str, at: float, language: str = "en") -> dict[str, Any]:
+def article(
+    article_id: str, section: str, title: str, at: float, language: str = "en"
+) -> dict[str, Any]:
     return envelope(
-        "article.published", at, article_id=article_id, url=f"{SITE}/{section}/{article_id}",
-        title=title, section=section, authors=["Staff"], tags=["news"], language=language,
+        "article.published",
+        at,
+        article_id=article_id,
+        url=f"{SITE}/{section}/{article_id}",
+        title=title,
+        section=section,
+        authors=["Staff"],
+        tags=["news"],
+        language=language,
         published_at=ts(at - 60),
     )
 
 
-def view(article_id: str | None, reader: str, at: float, *, bot: bool = False, referrer: str | None = None) -> dict[str, Any]:
+def view(
+    article_id: str | None,
+    reader: str,
+    at: float,
+    *,
+    bot: bool = False,
+    referrer: str | None = None,
+) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "url": f"{SITE}/a/{article_id}" if article_id else f"{SITE}/",
-        "reader_id": reader, "session_id": f"s-{reader}", "device": "mobile",
+        "reader_id": reader,
+        "session_id": f"s-{reader}",
+        "device": "mobile",
         "user_agent": GOOGLEBOT if bot else FIREFOX,
     }
     if article_id:
@@ -51,15 +71,35 @@ def view(article_id: str | None, reader: str, at: float, *, bot: bool = False, r
     return envelope("page.viewed", at, **fields)
 
 
-def banner(kind: str, campaign: str, variant: str, reader: str, at: float, reason: str | None = None) -> dict[str, Any]:
-    fields: dict[str, Any] = {"campaign_id": campaign, "variant": variant, "reader_id": reader, "session_id": f"s-{reader}"}
+def banner(
+    kind: str, campaign: str, variant: str, reader: str, at: float, reason: str | None = None
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "campaign_id": campaign,
+        "variant": variant,
+        "reader_id": reader,
+        "session_id": f"s-{reader}",
+    }
     if reason:
         fields["reason"] = reason
     return envelope(f"banner.{kind}", at, **fields)
 
 
-def donation(reader: str, amount: int, currency: str, at: float, campaign: str | None = None, variant: str | None = None, frequency: str = "one_time") -> dict[str, Any]:
-    fields: dict[str, Any] = {"reader_id": reader, "amount_minor": amount, "currency": currency, "frequency": frequency}
+def donation(
+    reader: str,
+    amount: int,
+    currency: str,
+    at: float,
+    campaign: str | None = None,
+    variant: str | None = None,
+    frequency: str = "one_time",
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "reader_id": reader,
+        "amount_minor": amount,
+        "currency": currency,
+        "frequency": frequency,
+    }
     if campaign:
         fields["campaign_id"] = campaign
         if variant:
