@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from faust.web import View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.api.cluster import gather_shares, owned_partitions
@@ -240,9 +241,13 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
         )
 
     @app.page("/v1/events")
+    class Collector(View):
+        """POST only: a browser or the CMS sends a JSON array of events."""
+
+        async def post(self, request: Any) -> Any:
+            return await collect(self, request)
+
     async def collect(web: Any, request: Any) -> Any:
-        if request.method != "POST":
-            return error(web, 405, "method_not_allowed", "POST a JSON array of events")
         ctype = request.content_type
         if ctype not in ("application/json", "text/plain"):
             return error(web, 415, "unsupported_media_type", "send application/json")

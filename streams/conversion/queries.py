@@ -25,7 +25,7 @@ def local_campaign_spans(
         if p not in owned:
             continue
         sums = span_sums(series, f"{p}|c|{label}", first_minute, last_minute)
-        if not sums:
+        if not any(sums.values()):
             continue
         row = out.setdefault(
             label, {c: 0 for c in CAMPAIGN_COUNTS} | {"donations": {}, "amount": {}}
@@ -35,7 +35,7 @@ def local_campaign_spans(
         if sums.get("donations"):
             row["donations"]["all"] = row["donations"].get("all", 0) + sums["donations"]
         for name, n in sums.items():
-            if name.startswith("amount:"):
+            if name.startswith("amount:") and n:
                 currency = name.split(":", 1)[1]
                 row["amount"][currency] = row["amount"].get(currency, 0) + n
     return out

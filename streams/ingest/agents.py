@@ -18,7 +18,13 @@ from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.fold import PartitionFolder
 from streams.ingest.partitioning import partition_for
-from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
+from streams.ingest.route import (
+    Routed,
+    decode_routed,
+    encode_invalid,
+    encode_valid,
+    invalid_identity,
+)
 from streams.ingest.transport import register_batch_handler
 from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
@@ -73,7 +79,7 @@ class Pipeline:
                     topic, tp.partition, record.offset, result, record.value, now
                 )
             else:
-                source = f"{tp.partition}:{record.offset}"
+                source = invalid_identity(topic, tp.partition, record.offset)
                 key, value = encode_valid(topic, result, record.value, self.site_hosts, source)
             part = partition_for(key, n)
             pending.append(await producer.send(self.routed_topic, key, value, part, None, None))
@@ -101,7 +107,7 @@ class Pipeline:
 
     async def _dead_letter(self, rec: Routed) -> None:
         """The contract's dead-letter record for an invalid input record."""
-        partition, _, offset = rec.source.partition(":")
+        _, partition, offset = rec.source.rsplit("/", 2)
         value = dead_letter_value(
             self.settings.topic(rec.stream),
             int(partition),

@@ -56,8 +56,39 @@ def bump(store: Store, key: str, offset: int, by: int = 1) -> bool:
     return True
 
 
+META_FIELDS = (
+    "title",
+    "url",
+    "section",
+    "language",
+    "published_at",
+    "authors",
+    "tags",
+    "word_count",
+)
+
+
 def new_article() -> Value:
-    return {"o": -1, "meta": None, "views": 0, "bots": 0, "r": None}
+    """`first`: offset of the record that first published it; `sections`: [[offset, s]]."""
+    return {
+        "o": -1,
+        "meta": None,
+        "first": None,
+        "sections": [],
+        "views": 0,
+        "bots": 0,
+        "r": None,
+    }
+
+
+def section_at(article: Value, offset: int) -> str:
+    """The article's section as of routed offset `offset` (same answer on replay)."""
+    section = "unknown"
+    for since, name in article["sections"]:
+        if since >= offset:
+            break
+        section = name
+    return section
 
 
 def new_campaign() -> Value:
@@ -89,7 +120,13 @@ class PartitionFolder:
         return float(value["t"]) if value else 0.0
 
     def fold(self, batch: Sequence[tuple[int, Routed]], now: float) -> Tally:
-        """Fold records (offset, routed) of this partition, in offset order."""
+        """Fold records (offset, routed) of this partition, in offset order.
+
+        Every key decides for itself whether it already holds a record (its `o`), and
+        every decision (duplicate or not, which section, which label) comes out the same
+        when the record is folded again: so a batch whose changelog writes were only
+        partly saved before a crash is completed, not double-counted, by the replay.
+        """
         tally = Tally()
         totals = self.stores.totals
         p = self.partition
@@ -104,16 +141,16 @@ class PartitionFolder:
                 outcome = "duplicate"
             else:
                 outcome = "accepted"
-            if not bump(totals, f"{p}|rec|{rec.stream}|{outcome}", offset):
-                continue  # folded before a restart: everything below is in state already
-            tally.counts[("rec", rec.stream, outcome)] += 1
+            if bump(totals, f"{p}|rec|{rec.stream}|{outcome}", offset):
+                tally.counts[("rec", rec.stream, outcome)] += 1
+                if outcome == "invalid":
+                    tally.dead_letters.append(rec)
+                else:
+                    tally.lags.setdefault(rec.stream, []).append(now - rec.event_time)
+                    if rec.event_time > tally.newest.get(rec.stream, 0.0):
+                        tally.newest[rec.stream] = rec.event_time
             if outcome == "invalid":
-                tally.dead_letters.append(rec)
                 continue
-            lags = tally.lags.setdefault(rec.stream, [])
-            lags.append(now - rec.event_time)
-            if rec.event_time > tally.newest.get(rec.stream, 0.0):
-                tally.newest[rec.stream] = rec.event_time
             if rec.event_time > wm["t"]:
                 wm = {"o": offset, "t": rec.event_time}
                 totals.put(self.wm_key, wm)
@@ -137,27 +174,24 @@ class PartitionFolder:
     def _page_view(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
         p = self.partition
         article_id = e.get("article_id")
-        article: Value | None = None
-        section = "none"
         akey = f"{p}|{article_id}"
-        if article_id is not None:
-            article = self.stores.articles.get(akey) or new_article()
-            section = article["meta"]["section"] if article["meta"] else "unknown"
+        article = self.stores.articles.get(akey) or new_article() if article_id else None
+        section = "none" if article is None else section_at(article, offset)
         if rec.bot:
             if bump(self.stores.totals, f"{p}|bot", offset):
                 tally.counts[("bot",)] += 1
         elif bump(self.stores.totals, f"{p}|pv|{section}", offset):
             tally.counts[("pv", section, rec.referrer_class or "other", e["device"])] += 1
-        if article_id is None or article is None or not fresh(article, offset):
+        if article is None:
             return
-        article["o"] = offset
-        if rec.bot:
-            article["bots"] += 1
-        else:
-            article["views"] += 1
-            self.sketches.add(akey, article["r"], e["reader_id"])
+        if fresh(article, offset):
+            article["o"] = offset
+            article["bots" if rec.bot else "views"] += 1
+            self.stores.articles.put(akey, article)
+            if not rec.bot:  # the sketch is saved in the same value, so it has the reader
+                self.sketches.add(akey, article["r"], e["reader_id"])
+        if not rec.bot:
             self._series(f"{p}|a|{article_id}", rec.event_time, offset, {"views": 1})
-        self.stores.articles.put(akey, article)
 
     def _series(self, prefix: str, event_time: float, offset: int, add: dict[str, int]) -> None:
         """Per-minute counts in hourly keys `prefix|hour` (60 slots a field)."""
@@ -181,28 +215,23 @@ class PartitionFolder:
         article_id = e["article_id"]
         akey = f"{self.partition}|{article_id}"
         article = self.stores.articles.get(akey) or new_article()
-        if not fresh(article, offset):
-            return
-        is_new = article["meta"] is None
-        article["meta"] = {
-            k: e.get(k)
-            for k in (
-                "title",
-                "url",
-                "section",
-                "language",
-                "published_at",
-                "authors",
-                "tags",
-                "word_count",
-            )
-        }
-        article["o"] = offset
-        self.stores.articles.put(akey, article)
-        if is_new and bump(self.stores.totals, f"{self.partition}|pub|{e['section']}", offset):
+        if fresh(article, offset):
+            if article["first"] is None:
+                article["first"] = offset
+            article["meta"] = {k: e.get(k) for k in META_FIELDS}
+            sections = article["sections"]
+            if not sections or sections[-1][1] != e["section"]:
+                sections.append([offset, e["section"]])
+            article["o"] = offset
+            self.stores.articles.put(akey, article)
+        # a new article is counted by the record that first published it, on replay too
+        if article["first"] == offset and bump(
+            self.stores.totals, f"{self.partition}|pub|{e['section']}", offset
+        ):
             tally.counts[("pub", e["section"])] += 1
 
     def _campaign(self, pair: tuple[str, str], offset: int) -> tuple[tuple[str, str], Value | None]:
+        """The label pair to count under, and its value if this record is new to it."""
         label = admit(self.stores.totals, self.partition, self.label_cap, pair, offset)
         key = f"{self.partition}|{label[0]}|{label[1]}"
         value = self.stores.campaigns.get(key) or new_campaign()
@@ -219,27 +248,21 @@ class PartitionFolder:
         if value is not None:
             value[action] += 1
             tally.counts[("ban", label[0], label[1], action)] += 1
-            self._series(
-                f"{self.partition}|c|{label[0]}|{label[1]}", rec.event_time, offset, {action: 1}
-            )
+        prefix = f"{self.partition}|c|{label[0]}|{label[1]}"
+        self._series(prefix, rec.event_time, offset, {action: 1})
 
     def _donation(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
         campaign = e.get("campaign_id")
         pair = (campaign, e.get("variant") or "none") if campaign else UNATTRIBUTED
         label, value = self._campaign(pair, offset)
-        if value is None:
-            return
         freq, currency, amount = e["frequency"], e["currency"], e["amount_minor"]
-        value["donations"][freq] = value["donations"].get(freq, 0) + 1
-        value["amount"][currency] = value["amount"].get(currency, 0) + amount
-        tally.counts[("don", label[0], label[1], freq)] += 1
-        tally.counts[("amt", currency)] += amount
-        self._series(
-            f"{self.partition}|c|{label[0]}|{label[1]}",
-            rec.event_time,
-            offset,
-            {"donations": 1, f"amount:{currency}": amount},
-        )
+        if value is not None:
+            value["donations"][freq] = value["donations"].get(freq, 0) + 1
+            value["amount"][currency] = value["amount"].get(currency, 0) + amount
+            tally.counts[("don", label[0], label[1], freq)] += 1
+            tally.counts[("amt", currency)] += amount
+        prefix = f"{self.partition}|c|{label[0]}|{label[1]}"
+        self._series(prefix, rec.event_time, offset, {"donations": 1, f"amount:{currency}": amount})
 
     def _flush(self) -> None:
         """End of batch: sketches into their articles, new ids into a segment, expiry."""

@@ -31,7 +31,7 @@ class Routed:
     identity: str
     event_time: float
     event: dict[str, Any] | None
-    source: str = ""  # "partition:offset" of the input record this came from
+    source: str = ""  # "topic/partition/offset" of the input record this came from
     reason: str | None = None
     error: str | None = None
     raw: str | None = None  # base64 of the refused bytes (invalid records only)
@@ -59,7 +59,7 @@ def encode_valid(
 ) -> tuple[bytes, bytes]:
     """Key and value of the routed record for a valid event; `raw` is embedded as is.
 
-    `source` ("partition:offset" of the input record) tells the folder a copy re-sent
+    `source` ("topic/partition/offset" of the input record) tells the folder a copy re-sent
     by a restarted router (same source) from a real duplicate (another source).
     """
     body: dict[str, Any] = {
@@ -77,6 +77,7 @@ def encode_valid(
 
 
 def invalid_identity(topic: str, partition: int, offset: int) -> str:
+    """Where an input record was read: its identity when it has no valid event_id."""
     return f"{topic}/{partition}/{offset}"
 
 
@@ -92,7 +93,7 @@ def encode_invalid(
     body = {
         "s": STREAM_INDEX[topic],
         "id": identity,
-        "src": f"{partition}:{offset}",
+        "src": identity,
         "t": now,
         "inv": rejected.reason,
         "err": rejected.error[:2000],

@@ -140,3 +140,15 @@ def wait_for(predicate: Any, timeout: float = 60.0, what: str = "condition") -> 
 
 def records_total(totals: dict[str, Any]) -> int:
     return sum(r["count"] for r in totals["records"])
+
+
+def totals_when(worker: Any, n: int) -> Any:
+    """A predicate for wait_for: the worker's totals once exactly `n` records are folded."""
+
+    def check() -> Any:
+        totals = worker.get_json("/api/v1/totals")
+        if records_total(totals) != n:
+            raise AssertionError(f"{records_total(totals)} records folded: {totals['records']}")
+        return totals
+
+    return check

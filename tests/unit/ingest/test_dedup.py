@@ -1,0 +1,202 @@
+"""DedupIndex: ids per event-time minute, persisted as segments, expired by the horizon."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from streams.ingest.dedup import COPY, DUPLICATE, NEW, REPLAY, DedupIndex
+from streams.store import DictStore
+
+P = 5
+HORIZON = 3600.0
+T0 = 1_795_888_800.0  # 2026-11-28T18:00:00Z, a minute boundary
+MINUTE = int(T0 // 60)
+
+
+def eid(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def src(n: int) -> str:
+    """The input record ("partition:offset") a routed record came from."""
+    return f"2:{5000 + n}"
+
+
+def seeded(store: DictStore) -> DedupIndex:
+    """Ten ids at routed offsets 100..109, two per minute from T0, flushed."""
+    index = DedupIndex(P, HORIZON)
+    for i in range(10):
+        assert index.check(eid(i), 100 + i, src(i), T0 + 30 * i, T0) == NEW
+    index.flush(store)
+    return index
+
+
+def test_the_four_cases() -> None:
+    index = DedupIndex(P, HORIZON)
+    assert index.check(eid(1), 10, src(1), T0, T0) == NEW
+    assert index.check(eid(1), 10, src(1), T0, T0) == REPLAY  # the same routed record
+    assert index.check(eid(1), 11, src(1), T0, T0) == COPY  # re-sent by the router
+    assert index.check(eid(1), 12, src(7), T0, T0) == DUPLICATE  # another input record
+    assert index.check(eid(2), 13, src(1), T0, T0) == NEW  # another id
+    assert len(index) == 2
+
+
+@pytest.mark.parametrize(
+    ("offset", "source", "expected"),
+    [
+        (10, src(1), REPLAY),
+        (10, src(2), REPLAY),  # the routed offset decides first
+        (11, src(1), COPY),
+        (250, src(1), COPY),
+        (11, src(2), DUPLICATE),
+        (9, "3:5001", DUPLICATE),  # same offset, another input partition
+    ],
+)
+def test_a_repeat_is_told_by_offset_and_source(offset: int, source: str, expected: str) -> None:
+    index = DedupIndex(P, HORIZON)
+    assert index.check(eid(1), 10, src(1), T0, T0) == NEW
+    assert index.check(eid(1), offset, source, T0 + 5, T0) == expected
+    # the first occurrence stays the reference
+    assert index.check(eid(1), 10, src(1), T0, T0) == REPLAY
+
+
+def test_a_replay_is_recognised_whatever_the_watermark() -> None:
+    index = DedupIndex(P, HORIZON)
+    assert index.check(eid(1), 10, src(1), T0, T0) == NEW
+    assert index.check(eid(1), 10, src(1), T0, T0 + 600) == REPLAY
+    assert len(index) == 1
+
+
+def test_flush_writes_one_segment_per_bucket_named_by_its_first_offset() -> None:
+    store = DictStore()
+    seeded(store)
+    keys = sorted(store.data)
+    assert keys == sorted(f"{P}|dd|{MINUTE + m}|{100 + 2 * m}" for m in range(5))
+    assert store.data[f"{P}|dd|{MINUTE}|100"] == {
+        "ids": [[eid(0), 100, src(0)], [eid(1), 101, src(1)]]
+    }
+    assert store.dirty == set(keys)
+
+
+def test_flush_without_new_ids_writes_nothing() -> None:
+    store = DictStore()
+    index = seeded(store)
+    store.take_changes()
+    assert index.check(eid(3), 103, src(3), T0 + 90, T0) == REPLAY
+    assert index.check(eid(3), 180, src(3), T0 + 90, T0) == COPY
+    assert index.check(eid(3), 181, src(99), T0 + 90, T0) == DUPLICATE
+    index.flush(store)
+    assert store.take_changes() == ({}, set())
+
+
+def test_restore_gives_the_same_answers() -> None:
+    store = DictStore()
+    live = seeded(store)
+    restored = DedupIndex.restore(P, HORIZON, DictStore(copy.deepcopy(dict(store.data))))
+    assert len(restored) == len(live) == 10
+    assert restored.first_offset == live.first_offset
+    for i in range(10):
+        for offset, source in ((100 + i, src(i)), (300 + i, src(i)), (300 + i, src(50 + i))):
+            assert restored.check(eid(i), offset, source, T0, T0) == live.check(
+                eid(i), offset, source, T0, T0
+            )
+    assert restored.check(eid(99), 400, src(99), T0, T0) == NEW
+
+
+def test_restore_ignores_other_partitions_and_tombstones() -> None:
+    store = DictStore()
+    seeded(store)
+    other = DedupIndex(P + 1, HORIZON)
+    other.check(eid(50), 7, src(50), T0, T0)
+    other.flush(store)
+    store.data[f"{P}|dd|{MINUTE + 9}|999"] = None  # a tombstone not yet compacted
+    restored = DedupIndex.restore(P, HORIZON, store)
+    assert eid(50) not in restored.first_offset
+    assert len(restored) == 10
+
+
+def test_a_replayed_batch_never_overwrites_an_earlier_segment() -> None:
+    store = DictStore()
+    seeded(store)
+    before = copy.deepcopy(dict(store.data))
+    # After a crash: restore, then the same batch again plus two records beyond it.
+    index = DedupIndex.restore(P, HORIZON, store)
+    for i in range(10):
+        assert index.check(eid(i), 100 + i, src(i), T0 + 30 * i, T0) == REPLAY
+    for i in (10, 11):
+        assert index.check(eid(i), 100 + i, src(i), T0 + 30 * i, T0) == NEW
+    index.flush(store)
+    for key, value in before.items():
+        assert store.data[key] == value
+    new = {k: v for k, v in store.data.items() if k not in before}
+    assert new == {
+        f"{P}|dd|{MINUTE + 5}|110": {"ids": [[eid(10), 110, src(10)], [eid(11), 111, src(11)]]}
+    }
+
+
+def test_a_replay_in_the_same_process_adds_no_segment() -> None:
+    store = DictStore()
+    index = seeded(store)
+    snapshot = copy.deepcopy(dict(store.data))
+    for i in range(10):
+        assert index.check(eid(i), 100 + i, src(i), T0 + 30 * i, T0) == REPLAY
+    index.flush(store)
+    assert store.data == snapshot
+
+
+def test_expiry_drops_old_ids_and_tombstones_their_segments() -> None:
+    store = DictStore()
+    index = seeded(store)
+    store.take_changes()
+    # Watermark one horizon and two minutes past T0: minutes MINUTE and MINUTE+1 go.
+    watermark = T0 + HORIZON + 120
+    assert index.expire(store, watermark) == 4
+    gone = {f"{P}|dd|{MINUTE}|100", f"{P}|dd|{MINUTE + 1}|102"}
+    changed, deleted = store.take_changes()
+    assert deleted == gone
+    assert changed == {}
+    assert gone.isdisjoint(store.data)
+    assert len(store.data) == 3
+    assert len(index) == 6
+    for i in range(4):  # forgotten: a repeat now counts as new
+        assert index.check(eid(i), 500 + i, src(50 + i), T0, watermark) == NEW
+    for i in range(4, 10):  # still remembered
+        assert index.check(eid(i), 500 + i, src(50 + i), T0, watermark) == DUPLICATE
+
+
+def test_expiry_keeps_everything_within_the_horizon() -> None:
+    store = DictStore()
+    index = seeded(store)
+    assert index.expire(store, T0 + HORIZON) == 0
+    assert len(index) == 10
+    assert len(store.data) == 5
+
+
+def test_expiry_after_restore_tombstones_the_restored_segments() -> None:
+    store = DictStore()
+    seeded(store)
+    index = DedupIndex.restore(P, HORIZON, store)
+    store.take_changes()
+    assert index.expire(store, T0 + 2 * HORIZON) == 10
+    assert store.data == {}
+    assert len(store.take_changes()[1]) == 5
+
+
+@pytest.mark.parametrize(
+    ("event_time", "bucket"),
+    [
+        (T0 + HORIZON + 600, int((T0 + HORIZON + 600) // 60)),  # on time: its own minute
+        (T0 + 10, int((T0 + 600) // 60)),  # older than the horizon: kept at the floor
+    ],
+)
+def test_an_id_is_kept_at_least_until_the_horizon_passes_it(event_time: float, bucket: int) -> None:
+    store = DictStore()
+    index = DedupIndex(P, HORIZON)
+    watermark = T0 + HORIZON + 600
+    assert index.check(eid(1), 1, src(1), event_time, watermark) == NEW
+    index.flush(store)
+    assert list(store.data) == [f"{P}|dd|{bucket}|1"]
+    assert index.expire(store, watermark) == 0
+    assert index.check(eid(1), 2, src(2), event_time, watermark) == DUPLICATE
