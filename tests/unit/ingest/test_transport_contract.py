@@ -1,0 +1,87 @@
+"""Guards the faust-streaming internals the batch consumer relies on (see transport.py).
+
+If an upgrade changes how Faust tracks acknowledged offsets, these fail before a single
+offset is committed wrongly in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+import faust
+import pytest
+
+from streams.ingest.transport import Consumer, Transport, batch_handlers, register_batch_handler
+
+
+@dataclass
+class Record:
+    offset: int
+
+
+@pytest.fixture
+async def consumer() -> AsyncIterator[Any]:
+    # async, so that Faust takes the test's running loop instead of making its own
+    app = faust.App("transport-contract", broker="pulse://127.0.0.1:1", autodiscover=False)
+    assert isinstance(app.transport, Transport)
+
+    async def rebalanced(tps: Any) -> None:
+        return None
+
+    c = app.transport.create_consumer(
+        callback=lambda message: None,
+        on_partitions_revoked=rebalanced,
+        on_partitions_assigned=rebalanced,
+    )
+    assert isinstance(c, Consumer)
+    yield c
+    c._thread.thread_loop.close()  # the consumer thread's own loop: never started here
+
+
+def test_faust_is_the_pinned_version() -> None:
+    assert version("faust-streaming") == "0.15.3"
+
+
+def tp(partition: int = 0) -> Any:
+    from faust.types import TP
+
+    return TP("pulse.events-routed", partition)
+
+
+async def test_a_handled_batch_commits_up_to_its_last_offset(consumer: Any) -> None:
+    await consumer._ack_batch(tp(), [Record(o) for o in range(0, 5)])
+    assert consumer._new_offset(tp()) == 5
+    await consumer._ack_batch(tp(), [Record(o) for o in range(5, 8)])
+    assert consumer._new_offset(tp()) == 8
+
+
+async def test_offsets_without_records_do_not_block_the_commit(consumer: Any) -> None:
+    # transaction markers or compaction leave holes: 3 and 4 never arrive
+    await consumer._ack_batch(tp(), [Record(0), Record(1), Record(2), Record(5), Record(6)])
+    assert consumer._new_offset(tp()) == 7
+
+
+async def test_a_hole_right_after_the_committed_offset_is_stepped_over(consumer: Any) -> None:
+    consumer._committed_offset[tp()] = 10
+    await consumer._ack_batch(tp(), [Record(12), Record(13)])
+    assert consumer._new_offset(tp()) == 14
+
+
+async def test_offsets_below_the_committed_one_are_not_acked_again(consumer: Any) -> None:
+    consumer._committed_offset[tp()] = 10
+    await consumer._ack_batch(tp(), [Record(8), Record(9), Record(10), Record(11)])
+    assert consumer._n_acked == 2
+    assert consumer._new_offset(tp()) == 12
+
+
+async def test_handlers_are_registered_per_topic() -> None:
+    app = faust.App("handlers", broker="pulse://127.0.0.1:1", autodiscover=False)
+
+    async def handler(tp: Any, records: Any) -> None:
+        return None
+
+    register_batch_handler(app, "web.page-viewed", handler)
+    assert dict(batch_handlers(app)) == {"web.page-viewed": handler}
