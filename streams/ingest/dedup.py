@@ -47,16 +47,30 @@ class DedupIndex:
     ) -> str:
         """NEW, REPLAY, COPY or DUPLICATE (see the module docstring)."""
         first = self.first_offset.get(identity)
-        if first is not None:
-            if first[0] == offset:
-                return REPLAY
-            return COPY if first[1] == source else DUPLICATE
-        self.first_offset[identity] = (offset, source)
+        if first is None:
+            self._remember(identity, offset, source, event_time, watermark)
+            return NEW
+        if first[0] == offset:
+            return REPLAY
+        if first[1] == source:
+            return COPY
+        # A duplicate. Remember its own source too, so that a copy of *it* sent again by
+        # a restarted router is not counted as one more duplicate.
+        key = f"src:{source}"
+        seen = self.first_offset.get(key)
+        if seen is None:
+            self._remember(key, offset, source, event_time, watermark)
+            return DUPLICATE
+        return DUPLICATE if seen[0] == offset else COPY
+
+    def _remember(
+        self, key: str, offset: int, source: str, event_time: float, watermark: float
+    ) -> None:
+        self.first_offset[key] = (offset, source)
         floor = _bucket_of(watermark - self.horizon_seconds)
         bucket = max(_bucket_of(event_time), floor)
-        self.buckets[bucket].append(identity)
-        self.pending[bucket].append([identity, offset, source])
-        return NEW
+        self.buckets[bucket].append(key)
+        self.pending[bucket].append([key, offset, source])
 
     def flush(self, store: Store) -> None:
         """Write this batch's new ids as one segment per bucket.

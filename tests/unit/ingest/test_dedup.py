@@ -40,7 +40,9 @@ def test_the_four_cases() -> None:
     assert index.check(eid(1), 11, src(1), T0, T0) == COPY  # re-sent by the router
     assert index.check(eid(1), 12, src(7), T0, T0) == DUPLICATE  # another input record
     assert index.check(eid(2), 13, src(1), T0, T0) == NEW  # another id
-    assert len(index) == 2
+    assert index.check(eid(1), 14, src(7), T0, T0) == COPY  # the duplicate, re-sent
+    assert index.check(eid(1), 12, src(7), T0, T0) == DUPLICATE  # the duplicate, replayed
+    assert len(index) == 3  # two ids and the source of the one duplicate
 
 
 @pytest.mark.parametrize(
@@ -86,9 +88,21 @@ def test_flush_without_new_ids_writes_nothing() -> None:
     store.take_changes()
     assert index.check(eid(3), 103, src(3), T0 + 90, T0) == REPLAY
     assert index.check(eid(3), 180, src(3), T0 + 90, T0) == COPY
-    assert index.check(eid(3), 181, src(99), T0 + 90, T0) == DUPLICATE
     index.flush(store)
     assert store.take_changes() == ({}, set())
+
+
+def test_a_duplicate_persists_only_its_source() -> None:
+    store = DictStore()
+    index = seeded(store)
+    store.take_changes()
+    assert index.check(eid(3), 181, src(99), T0 + 90, T0) == DUPLICATE
+    index.flush(store)
+    changed, deleted = store.take_changes()
+    assert [entry for value in changed.values() for entry in value["ids"]] == [
+        [f"src:{src(99)}", 181, src(99)]
+    ]
+    assert deleted == set()
 
 
 def test_restore_gives_the_same_answers() -> None:
