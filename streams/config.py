@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1)
 
     grace_seconds: float = Field(default=300.0, ge=0)
+    #: wall-clock quiet after which a partition's windows close anyway (windowing.py)
+    idle_seconds: float = Field(default=60.0, gt=0)
     dedup_horizon_seconds: float = Field(default=3600.0, ge=3600)
     future_tolerance_seconds: float = Field(default=600.0, ge=0)
 

@@ -16,7 +16,7 @@ import faust
 from streams.ingest.fold import Stores
 from streams.store import DictStore
 
-TABLE_NAMES = ("totals", "articles", "campaigns", "series", "dedup")
+TABLE_NAMES = ("totals", "articles", "campaigns", "series", "dedup", "windows")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from streams.ingest.fold import OUTCOMES
 from streams.readership.queries import split_key
 
 CAMPAIGN_COUNTS = ("shown", "clicked", "dismissed_close", "dismissed_remind_later")
@@ -40,7 +41,10 @@ def local_share(
         elif kind == "bot":
             share["bots"] += value["n"]
         elif kind == "rec":
-            share["rec"][label] = share["rec"].get(label, 0) + value["n"]
+            for outcome in OUTCOMES:
+                if value[outcome]:
+                    name = f"{label}|{outcome}"
+                    share["rec"][name] = share["rec"].get(name, 0) + value[outcome]
         elif kind == "wm" and (share["newest"] is None or value["t"] > share["newest"]):
             share["newest"] = value["t"]
     for key, value in campaigns.items():

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from streams.config import Settings
+from streams.ingest.closing import Emission
 from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
-from streams.ingest.fold import PartitionFolder
+from streams.ingest.fold import PartitionFolder, Tally
 from streams.ingest.partitioning import partition_for
+from streams.ingest.readback import read_emitted
 from streams.ingest.route import (
     Routed,
     decode_routed,
@@ -29,6 +31,7 @@ from streams.ingest.transport import register_batch_handler
 from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
 from streams.topics import DEAD_LETTER, INPUT_TOPICS, ROUTED
+from streams.windowing import idle_watermark
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class Pipeline:
         self.metrics = metrics
         self.site_hosts = frozenset(settings.site_hosts)
         self.folders: dict[int, PartitionFolder] = {}
+        self.last_seen: dict[int, float] = {}
         self.consuming = False
         self.routed_topic = settings.topic(ROUTED)
         self.dead_letter_topic = settings.topic(DEAD_LETTER)
@@ -58,6 +62,7 @@ class Pipeline:
         self.app.topics.add(self.app.topic(self.routed_topic, value_serializer="raw"))
         self.app.on_partitions_revoked.connect(self._forget_folders)
         self.app.on_partitions_assigned.connect(self._forget_folders)
+        self.app.timer(interval=min(5.0, self.settings.idle_seconds))(self.close_idle)
 
     async def _forget_folders(self, sender: Any, *args: Any, **kwargs: Any) -> None:
         # Partitions may have moved and their state been recovered: rebuild lazily.
@@ -89,21 +94,71 @@ class Pipeline:
     async def fold_batch(self, tp: Any, records: Sequence[Any]) -> None:
         """Fold routed records into the partition's state and the process's metrics."""
         self.consuming = True
-        folder = self.folders.get(tp.partition)
-        if folder is None:
-            folder = PartitionFolder(
-                tp.partition,
-                self.tables.stores(),
-                self.settings.dedup_horizon_seconds,
-                self.settings.label_cap,
-            )
-            self.folders[tp.partition] = folder
+        folder = self.folders.get(tp.partition) or await self._new_folder(tp.partition)
         batch = [(r.offset, decode_routed(r.value)) for r in records]
-        tally = folder.fold(batch, time.time())
+        now = time.time()
+        tally = folder.fold(batch, now)
+        self.last_seen[tp.partition] = now
+        await self._finish(folder, tally)
+
+    async def _new_folder(self, partition: int) -> PartitionFolder:
+        """A partition's folder, rebuilt from recovered state after an assignment."""
+        stores = self.tables.stores()
+        checkpoint = stores.totals.get(f"{partition}|closed") or {}
+        emitted = await read_emitted(self.settings, partition, checkpoint.get("ck") or {})
+        folder = PartitionFolder(
+            partition,
+            stores,
+            self.settings.dedup_horizon_seconds,
+            self.settings.label_cap,
+            self.settings.grace_seconds,
+            emitted,
+        )
+        self.folders[partition] = folder
+        self.last_seen[partition] = time.time()
+        return folder
+
+    async def _finish(self, folder: PartitionFolder, tally: Tally) -> None:
+        """Send what a batch produced, then its state changes, then count it."""
         for rec in tally.dead_letters:
             await self._dead_letter(rec)
-        self.tables.write_changes(folder.stores, tp.partition)
+        if tally.emissions:
+            await self._emit(folder, tally.emissions)
+        self.tables.write_changes(folder.stores, folder.partition)
         self.metrics.apply(tally)
+
+    async def _emit(self, folder: PartitionFolder, emissions: list[Emission]) -> None:
+        """Closed windows' records, to the same partition number as their state."""
+        sent = [
+            (
+                e.topic,
+                await self.app.producer.send(
+                    self.settings.topic(e.topic), e.key, e.value, folder.partition, None, None
+                ),
+            )
+            for e in emissions
+        ]
+        ends: dict[str, int] = {}
+        for topic, future in sent:
+            metadata = await future
+            ends[topic] = max(ends.get(topic, 0), metadata.offset + 1)
+        folder.closer.checkpoint(ends)
+
+    async def close_idle(self) -> None:
+        """Close the windows of partitions that have been quiet (see windowing.py)."""
+        lock = getattr(self.app.consumer, "batch_lock", None)
+        if lock is None:
+            return
+        async with lock:
+            now = time.time()
+            for partition, folder in list(self.folders.items()):
+                watermark = idle_watermark(
+                    folder.watermark, self.last_seen[partition], now, self.settings.idle_seconds
+                )
+                if watermark > folder.watermark:
+                    emissions = folder.close(watermark)
+                    if emissions:
+                        await self._finish(folder, Tally(emissions=emissions))
 
     async def _dead_letter(self, rec: Routed) -> None:
         """The contract's dead-letter record for an invalid input record."""

@@ -13,11 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from streams.conversion import windows as funnel
+from streams.ingest.closing import Emission, WindowCloser
 from streams.ingest.dedup import COPY, DUPLICATE, DedupIndex
 from streams.ingest.labels import UNATTRIBUTED, admit
 from streams.ingest.route import Routed
+from streams.readership import windows as readership
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
+from streams.windowing import close_before, minute_of
 
 BANNER_ACTIONS = {"banner.shown": "shown", "banner.clicked": "clicked"}
 
@@ -28,6 +32,7 @@ class Tally:
 
     counts: Counter[tuple[str, ...]] = field(default_factory=Counter)
     dead_letters: list[Routed] = field(default_factory=list)
+    emissions: list[Emission] = field(default_factory=list)
     lags: dict[str, list[float]] = field(default_factory=dict)
     newest: dict[str, float] = field(default_factory=dict)
 
@@ -41,6 +46,27 @@ class Stores:
     campaigns: Store
     series: Store
     dedup: Store
+    windows: Store
+
+
+OUTCOMES = ("accepted", "late", "duplicate", "invalid")
+
+
+def count_outcome(store: Store, key: str, outcome: str, offset: int) -> bool:
+    """Count a record's outcome unless it is already counted.
+
+    All outcomes of a stream share one key, so a record counted as `accepted` before a
+    crash is not counted again as `late` when its window has closed since.
+    """
+    value = store.get(key)
+    if value is None:
+        value = {"o": -1, **dict.fromkeys(OUTCOMES, 0)}
+    elif offset <= value["o"]:
+        return False
+    value[outcome] += 1
+    value["o"] = offset
+    store.put(key, value)
+    return True
 
 
 def bump(store: Store, key: str, offset: int, by: int = 1) -> bool:
@@ -106,12 +132,25 @@ def new_campaign() -> Value:
 class PartitionFolder:
     """The state of one partition of the routed topic, and how a batch changes it."""
 
-    def __init__(self, partition: int, stores: Stores, horizon: float, label_cap: int) -> None:
+    def __init__(
+        self,
+        partition: int,
+        stores: Stores,
+        horizon: float,
+        label_cap: int,
+        grace: float = 300.0,
+        emitted: set[str] | None = None,
+    ) -> None:
         self.partition = partition
         self.stores = stores
         self.label_cap = label_cap
+        self.grace = grace
         self.dedup = DedupIndex.restore(partition, horizon, stores.dedup)
         self.sketches = SketchCache()
+        self.window_sketches = SketchCache()
+        self.closer = WindowCloser(partition, stores.windows, stores.totals, stores.articles)
+        #: windows whose records were sent after the last saved checkpoint (read back)
+        self.emitted = emitted or set()
         self.wm_key = f"{partition}|wm"
 
     @property
@@ -135,13 +174,16 @@ class PartitionFolder:
             seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, wm["t"])
             if seen == COPY:
                 continue  # re-sent by a restarted router: its first copy was folded
+            minute = minute_of(rec.event_time)
             if rec.reason is not None:
                 outcome = "invalid"
             elif seen == DUPLICATE:
                 outcome = "duplicate"
+            elif self.closer.is_late(minute):
+                outcome = "late"
             else:
                 outcome = "accepted"
-            if bump(totals, f"{p}|rec|{rec.stream}|{outcome}", offset):
+            if count_outcome(totals, f"{p}|rec|{rec.stream}", outcome, offset):
                 tally.counts[("rec", rec.stream, outcome)] += 1
                 if outcome == "invalid":
                     tally.dead_letters.append(rec)
@@ -154,24 +196,34 @@ class PartitionFolder:
             if rec.event_time > wm["t"]:
                 wm = {"o": offset, "t": rec.event_time}
                 totals.put(self.wm_key, wm)
-            if outcome == "accepted" and rec.event is not None:
-                self._apply(offset, rec, rec.event, tally)
+            if outcome in ("accepted", "late") and rec.event is not None:
+                self._apply(offset, rec, rec.event, tally, windowed=outcome == "accepted")
         self._flush()
+        tally.emissions = self.close(self.watermark)
         return tally
 
-    def _apply(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
+    def close(self, watermark: float) -> list[Emission]:
+        """Close the windows the watermark (less the grace) has passed."""
+        return self.closer.close(close_before(watermark, self.grace), self.emitted)
+
+    def _apply(
+        self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally, windowed: bool
+    ) -> None:
+        """Running totals always; windows and series only for records not late."""
         kind = e["event_type"]
         if kind == "page.viewed":
-            self._page_view(offset, rec, e, tally)
+            self._page_view(offset, rec, e, tally, windowed)
         elif kind == "article.published":
             self._published(offset, e, tally)
         elif kind == "donation.completed":
-            self._donation(offset, rec, e, tally)
+            self._donation(offset, rec, e, tally, windowed)
         else:
             action = BANNER_ACTIONS.get(kind) or f"dismissed_{e['reason']}"
-            self._banner(offset, rec, e, action, tally)
+            self._banner(offset, rec, e, action, tally, windowed)
 
-    def _page_view(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
+    def _page_view(
+        self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally, windowed: bool
+    ) -> None:
         p = self.partition
         article_id = e.get("article_id")
         akey = f"{p}|{article_id}"
@@ -182,7 +234,7 @@ class PartitionFolder:
                 tally.counts[("bot",)] += 1
         elif bump(self.stores.totals, f"{p}|pv|{section}", offset):
             tally.counts[("pv", section, rec.referrer_class or "other", e["device"])] += 1
-        if article is None:
+        if article is None or article_id is None:
             return
         if fresh(article, offset):
             article["o"] = offset
@@ -190,8 +242,45 @@ class PartitionFolder:
             self.stores.articles.put(akey, article)
             if not rec.bot:  # the sketch is saved in the same value, so it has the reader
                 self.sketches.add(akey, article["r"], e["reader_id"])
-        if not rec.bot:
-            self._series(f"{p}|a|{article_id}", rec.event_time, offset, {"views": 1})
+        if windowed:
+            self._readership_window(offset, rec, article_id, e["reader_id"])
+            if not rec.bot:
+                self._series(f"{p}|a|{article_id}", rec.event_time, offset, {"views": 1})
+
+    def _readership_window(self, offset: int, rec: Routed, article_id: str, reader: str) -> None:
+        minute = minute_of(rec.event_time)
+        key = readership.window_key(self.partition, article_id, minute)
+        window = self.stores.windows.get(key)
+        if window is None:
+            window = readership.new_window()
+            self.closer.track(key, minute)
+        elif offset <= window["o"]:
+            return
+        window["o"] = offset
+        if rec.bot:
+            window["bots"] += 1
+        else:
+            window["views"] += 1
+            self.window_sketches.add(key, window["r"], reader)
+        self.stores.windows.put(key, window)
+
+    def _funnel_window(self, offset: int, rec: Routed, label: tuple[str, str], add: Value) -> None:
+        minute = minute_of(rec.event_time)
+        key = funnel.window_key(self.partition, label[0], label[1], minute)
+        window = self.stores.windows.get(key)
+        if window is None:
+            window = funnel.new_window()
+            self.closer.track(key, minute)
+        elif offset <= window["o"]:
+            return
+        window["o"] = offset
+        for name, by in add.items():
+            if name == "amount":
+                for currency, amount in by.items():
+                    window["amount"][currency] = window["amount"].get(currency, 0) + amount
+            else:
+                window[name] += by
+        self.stores.windows.put(key, window)
 
     def _series(self, prefix: str, event_time: float, offset: int, add: dict[str, int]) -> None:
         """Per-minute counts in hourly keys `prefix|hour` (60 slots a field)."""
@@ -242,16 +331,26 @@ class PartitionFolder:
         return label, value
 
     def _banner(
-        self, offset: int, rec: Routed, e: dict[str, Any], action: str, tally: Tally
+        self,
+        offset: int,
+        rec: Routed,
+        e: dict[str, Any],
+        action: str,
+        tally: Tally,
+        windowed: bool,
     ) -> None:
         label, value = self._campaign((e["campaign_id"], e["variant"]), offset)
         if value is not None:
             value[action] += 1
             tally.counts[("ban", label[0], label[1], action)] += 1
-        prefix = f"{self.partition}|c|{label[0]}|{label[1]}"
-        self._series(prefix, rec.event_time, offset, {action: 1})
+        if windowed:
+            prefix = f"{self.partition}|c|{label[0]}|{label[1]}"
+            self._series(prefix, rec.event_time, offset, {action: 1})
+            self._funnel_window(offset, rec, label, {action: 1})
 
-    def _donation(self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally) -> None:
+    def _donation(
+        self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally, windowed: bool
+    ) -> None:
         campaign = e.get("campaign_id")
         pair = (campaign, e.get("variant") or "none") if campaign else UNATTRIBUTED
         label, value = self._campaign(pair, offset)
@@ -265,12 +364,15 @@ class PartitionFolder:
         self._series(prefix, rec.event_time, offset, {"donations": 1, f"amount:{currency}": amount})
 
     def _flush(self) -> None:
-        """End of batch: sketches into their articles, new ids into a segment, expiry."""
-        articles = self.stores.articles
-        for akey, encoded in self.sketches.take_dirty().items():
-            article = articles.get(akey)
-            if article is not None:
-                article["r"] = encoded
-                articles.put(akey, article)
+        """End of batch: sketches into their values, new ids into a segment, expiry."""
+        for store, sketches in (
+            (self.stores.articles, self.sketches),
+            (self.stores.windows, self.window_sketches),
+        ):
+            for key, encoded in sketches.take_dirty().items():
+                value = store.get(key)
+                if value is not None:
+                    value["r"] = encoded
+                    store.put(key, value)
         self.dedup.flush(self.stores.dedup)
         self.dedup.expire(self.stores.dedup, self.watermark)

@@ -36,7 +36,7 @@ def merged_estimate(encoded: Iterable[str]) -> float:
 
 
 class SketchCache:
-    """Live sketches of the articles a partition is folding, written back once a batch."""
+    """Live sketches of what a batch touches, written back into their values once."""
 
     def __init__(self) -> None:
         self.live: dict[str, hll_sketch] = {}
@@ -54,9 +54,14 @@ class SketchCache:
         self.dirty.add(article_id)
 
     def take_dirty(self) -> dict[str, str]:
-        """Serialized sketches of the articles touched since the last call."""
+        """Serialized sketches touched since the last call; forgets them all.
+
+        Sketches live in memory for one batch only: the serialized copy in the stored
+        value is the state, so memory does not grow with every article ever read.
+        """
         out = {a: dump(self.live[a]) for a in self.dirty}
         self.dirty.clear()
+        self.live.clear()
         return out
 
     def forget(self) -> None:

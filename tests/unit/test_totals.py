@@ -40,29 +40,33 @@ def campaign(**counts: Any) -> dict[str, Any]:
     return row
 
 
+def outcomes(**counts: int) -> dict[str, int]:
+    """A stream's record-outcome counter (all outcomes in one key)."""
+    return {"o": 0, "accepted": 0, "late": 0, "duplicate": 0, "invalid": 0, **counts}
+
+
 TOTALS: dict[str, Any] = {
     "0|pv|world": c(10),
     "0|pv|unknown": c(2),
     "0|pv|none": c(4),
     "0|bot": c(3),
     "0|pub|world": c(1),
-    f"0|rec|{PV}|accepted": c(19),
-    f"0|rec|{PV}|duplicate": c(1),
+    f"0|rec|{PV}": outcomes(accepted=19, duplicate=1),
     "0|wm": {"o": 40, "t": NEWEST - 30},
     "0|labels": {"o": 3, "pairs": [["gt", "a"]]},
     "1|pv|world": c(5),
     "1|pv|sport": c(6),
     "1|bot": c(1),
     "1|pub|sport": c(2),
-    f"1|rec|{PV}|accepted": c(12),
-    f"1|rec|{DON}|invalid": c(2),
+    f"1|rec|{PV}": outcomes(accepted=12),
+    f"1|rec|{DON}": outcomes(invalid=2),
     "1|wm": {"o": 12, "t": NEWEST},
     "1|gone": None,  # a tombstone
     # partition 2 belongs to another worker
     "2|pv|world": c(1000),
     "2|bot": c(1000),
     "2|pub|world": c(1000),
-    f"2|rec|{PV}|accepted": c(1000),
+    f"2|rec|{PV}": outcomes(accepted=1000),
     "2|wm": {"o": 1, "t": NEWEST + 3600},
 }
 CAMPAIGNS: dict[str, Any] = {

@@ -212,7 +212,7 @@ def test_the_counters_match_the_totals_of_what_was_folded(metrics: PulseMetrics)
     )
     empty = Rejected("empty", "the record has no value")
     batch.append(decode_routed(encode_invalid(DON, 2, 9, empty, None, now)[1]))
-    stores = Stores(*(DictStore() for _ in range(5)))
+    stores = Stores(*(DictStore() for _ in range(6)))
     metrics.apply(PartitionFolder(0, stores, 3600.0, 50).fold(list(enumerate(batch)), now))
 
     doc = contract_totals(

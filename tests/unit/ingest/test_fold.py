@@ -173,10 +173,11 @@ def new_stores() -> Stores:
         campaigns=DictStore(),
         series=DictStore(),
         dedup=DictStore(),
+        windows=DictStore(),
     )
 
 
-NAMES = ("totals", "articles", "campaigns", "series", "dedup")
+NAMES = ("totals", "articles", "campaigns", "series", "dedup", "windows")
 
 
 def snapshot(stores: Stores) -> dict[str, Any]:
@@ -222,6 +223,11 @@ def folder(stores: Stores, label_cap: int = 50) -> PartitionFolder:
 
 
 def total(stores: Stores, key: str) -> int | None:
+    """A counter, or a record outcome for `rec|stream|outcome` (outcomes share a key)."""
+    if key.startswith("rec|"):
+        _, stream, outcome = key.split("|")
+        value = stores.totals.get(f"{P}|rec|{stream}")
+        return None if value is None or not value[outcome] else value[outcome]
     value = stores.totals.get(f"{P}|{key}")
     return None if value is None else value["n"]
 

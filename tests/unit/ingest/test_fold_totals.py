@@ -35,6 +35,7 @@ def _fold_examples(partition: int) -> Stores:
         campaigns=DictStore(),
         series=DictStore(),
         dedup=DictStore(),
+        windows=DictStore(),
     )
     now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC).timestamp()
     topic_of = {t: topic for topic, types in TOPIC_EVENT_TYPES.items() for t in types}

@@ -1,0 +1,43 @@
+"""Event-time tumbling windows: which minute an event falls in, and when a minute closes.
+
+Kafka Streams semantics on Faust's plain tables: each partition of the routed topic has a
+watermark (the newest event time it has folded); the 1-minute window [m, m+1) closes when
+the watermark passes its end plus the grace period. A record for a closed window is
+`late`. Windows close in minute order, so one number per partition (`closed_before`:
+every window that starts before it is closed) says what is closed.
+
+A partition that goes quiet would hold its windows open forever. After `idle_seconds`
+of wall-clock time without a record, the watermark is taken to have moved on with the
+wall clock from the last record (as if events had kept coming in real time), so its
+windows close about `grace + idle` after they end. While records flow, only event time
+counts, so a replay of last week closes last week's windows as it goes and never turns
+its own records into late ones. (Compare Flink's source idleness and Kafka Streams'
+wall-clock punctuation.)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def minute_of(event_time: float) -> int:
+    """The window (epoch minute) an event time falls in."""
+    return int(event_time // 60)
+
+
+def close_before(watermark: float, grace: float) -> int:
+    """Every window starting before this minute has ended at least `grace` ago."""
+    return int((watermark - grace) // 60)
+
+
+def idle_watermark(watermark: float, last_seen_wall: float, now_wall: float, idle: float) -> float:
+    """The watermark to close windows with: moved on with the wall clock once idle."""
+    quiet = now_wall - last_seen_wall
+    if quiet < idle:
+        return watermark
+    return watermark + quiet
+
+
+def rfc3339(epoch: float) -> str:
+    text = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
