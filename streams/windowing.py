@@ -18,6 +18,7 @@ wall-clock punctuation.)
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 
 def minute_of(event_time: float) -> int:
@@ -41,3 +42,47 @@ def idle_watermark(watermark: float, last_seen_wall: float, now_wall: float, idl
 def rfc3339(epoch: float) -> str:
     text = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
+
+
+HISTORY = 256
+
+
+def new_clock() -> dict[str, Any]:
+    """A partition's watermark state: now (`t`, `m` = closed_before, as of offset `o`),
+    and the history of both at the end of each recent batch, for replays."""
+    return {"o": -1, "t": 0.0, "m": None, "h": [], "base": [0.0, None]}
+
+
+def clock_at(clock: dict[str, Any], offset: int) -> tuple[float, int | None]:
+    """The watermark and closed_before just before routed `offset` was first folded.
+
+    A record replayed after a crash must be judged late or not exactly as it was the
+    first time, not by a watermark that later records (already saved) moved on.
+    """
+    if offset > clock["o"]:
+        return clock["t"], clock["m"]
+    t, m = clock["base"]
+    for last, t_after, m_after in clock["h"]:
+        if last >= offset:
+            break
+        t, m = t_after, m_after
+    return t, m
+
+
+def advance(clock: dict[str, Any], last_offset: int, t: float, m: int | None) -> None:
+    """Record the state after the batch that ended at `last_offset`."""
+    history = clock["h"]
+    if history and history[-1][0] == last_offset:
+        history[-1] = [last_offset, t, m]
+    else:
+        history.append([last_offset, t, m])
+    if len(history) > HISTORY:
+        dropped = history.pop(0)
+        clock["base"] = [dropped[1], dropped[2]]
+    clock.update(o=last_offset, t=t, m=m)
+
+
+def cutoff(t: float, m: int | None, grace: float) -> int:
+    """Windows starting before this minute are closed for a record seen at (t, m)."""
+    c = close_before(t, grace)
+    return c if m is None or m < c else m

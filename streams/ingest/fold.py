@@ -21,7 +21,7 @@ from streams.ingest.route import Routed
 from streams.readership import windows as readership
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
-from streams.windowing import close_before, minute_of
+from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock
 
 BANNER_ACTIONS = {"banner.shown": "shown", "banner.clicked": "clicked"}
 
@@ -167,19 +167,21 @@ class PartitionFolder:
         partly saved before a crash is completed, not double-counted, by the replay.
         """
         tally = Tally()
+        if not batch:
+            return tally
         totals = self.stores.totals
         p = self.partition
-        wm = totals.get(self.wm_key) or {"o": -1, "t": 0.0}
+        clock = totals.get(self.wm_key) or new_clock()
+        t, m = clock_at(clock, batch[0][0])
         for offset, rec in batch:
-            seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, wm["t"])
+            seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, t)
             if seen == COPY:
                 continue  # re-sent by a restarted router: its first copy was folded
-            minute = minute_of(rec.event_time)
             if rec.reason is not None:
                 outcome = "invalid"
             elif seen == DUPLICATE:
                 outcome = "duplicate"
-            elif self.closer.is_late(minute):
+            elif minute_of(rec.event_time) < cutoff(t, m, self.grace):
                 outcome = "late"
             else:
                 outcome = "accepted"
@@ -193,18 +195,28 @@ class PartitionFolder:
                         tally.newest[rec.stream] = rec.event_time
             if outcome == "invalid":
                 continue
-            if rec.event_time > wm["t"]:
-                wm = {"o": offset, "t": rec.event_time}
-                totals.put(self.wm_key, wm)
+            t = max(t, rec.event_time)
             if outcome in ("accepted", "late") and rec.event is not None:
                 self._apply(offset, rec, rec.event, tally, windowed=outcome == "accepted")
         self._flush()
-        tally.emissions = self.close(self.watermark)
+        # close with the watermark as of this batch (on a replay, not the saved one)
+        target = cutoff(t, m, self.grace)
+        tally.emissions = self.closer.close(target, self.emitted)
+        last = batch[-1][0]
+        if last > clock["o"]:
+            advance(clock, last, t, target)
+            totals.put(self.wm_key, clock)
         return tally
 
     def close(self, watermark: float) -> list[Emission]:
-        """Close the windows the watermark (less the grace) has passed."""
-        return self.closer.close(close_before(watermark, self.grace), self.emitted)
+        """Close what an idle partition's (wall-clock) watermark has passed."""
+        clock = self.stores.totals.get(self.wm_key) or new_clock()
+        target = cutoff(watermark, clock["m"], self.grace)
+        emissions = self.closer.close(target, self.emitted)
+        if clock["m"] is None or target > clock["m"]:
+            advance(clock, clock["o"], clock["t"], target)
+            self.stores.totals.put(self.wm_key, clock)
+        return emissions
 
     def _apply(
         self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally, windowed: bool
@@ -249,6 +261,8 @@ class PartitionFolder:
 
     def _readership_window(self, offset: int, rec: Routed, article_id: str, reader: str) -> None:
         minute = minute_of(rec.event_time)
+        if self.closer.is_late(minute):
+            return  # a replayed record whose window has been closed and sent since
         key = readership.window_key(self.partition, article_id, minute)
         window = self.stores.windows.get(key)
         if window is None:
@@ -266,6 +280,8 @@ class PartitionFolder:
 
     def _funnel_window(self, offset: int, rec: Routed, label: tuple[str, str], add: Value) -> None:
         minute = minute_of(rec.event_time)
+        if self.closer.is_late(minute):
+            return  # a replayed record whose window has been closed and sent since
         key = funnel.window_key(self.partition, label[0], label[1], minute)
         window = self.stores.windows.get(key)
         if window is None:
@@ -360,8 +376,11 @@ class PartitionFolder:
             value["amount"][currency] = value["amount"].get(currency, 0) + amount
             tally.counts[("don", label[0], label[1], freq)] += 1
             tally.counts[("amt", currency)] += amount
-        prefix = f"{self.partition}|c|{label[0]}|{label[1]}"
-        self._series(prefix, rec.event_time, offset, {"donations": 1, f"amount:{currency}": amount})
+        if windowed:
+            prefix = f"{self.partition}|c|{label[0]}|{label[1]}"
+            series = {"donations": 1, f"amount:{currency}": amount}
+            self._series(prefix, rec.event_time, offset, series)
+            self._funnel_window(offset, rec, label, {"donations": 1, "amount": {currency: amount}})
 
     def _flush(self) -> None:
         """End of batch: sketches into their values, new ids into a segment, expiry."""

@@ -195,6 +195,10 @@ def state(stores: Stores) -> dict[str, Any]:
         for identity, *where in value["ids"]:
             ids[identity] = (bucket, *where)
     data["dedup_ids"] = ids
+    # the watermark's per-batch history depends on where batches began, like the segments
+    for key, value in data["totals"].items():
+        if key.endswith("|wm"):
+            data["totals"][key] = {"t": value["t"], "m": value["m"]}
     return data
 
 
