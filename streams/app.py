@@ -24,6 +24,8 @@ def create_app(settings: Settings) -> faust.App:
         topic_disable_leader=True,
         table_standby_replicas=0,
         broker_commit_interval=settings.commit_interval_seconds,
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
         broker_max_poll_records=settings.batch_max_records,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     collector_max_bytes: int = Field(default=1_000_000, ge=1024)
     collector_token: SecretStr | None = None
 
+    #: how long a dead worker keeps its partitions before the group takes them back
+    session_timeout_seconds: float = Field(default=10.0, ge=6.0)
     batch_max_records: int = Field(default=5000, ge=1)
     commit_interval_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "warning"

@@ -38,6 +38,11 @@ def build_worker(settings: Settings) -> Worker:
     pipeline = Pipeline(app, settings, tables, PulseMetrics())
     pipeline.install()
     install_views(app, settings, pipeline)
+    from streams.web.api import install_live_api
+    from streams.web.page import install_page
+
+    install_live_api(app, pipeline)
+    install_page(app)
     return Worker(settings, app, pipeline)
 
 

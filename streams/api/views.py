@@ -65,11 +65,15 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
+        """200 only while the worker can do its job: broker there, partitions held, state
+        recovered, no rebalance under way."""
         recovered = app.tables.recovery.completed.is_set()
         assigned = bool(app.consumer.assignment())
-        ready = recovered and assigned and not app.rebalancing and not app.should_stop
+        broker = pipeline.broker.reachable
+        ready = broker and recovered and assigned and not app.rebalancing and not app.should_stop
         body = {
             "ready": ready,
+            "broker": broker,
             "recovered": recovered,
             "assigned": assigned,
             "rebalancing": bool(app.rebalancing),

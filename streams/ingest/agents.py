@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from streams.config import Settings
+from streams.health import BrokerProbe
 from streams.ingest.closing import Emission
 from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
@@ -47,6 +48,9 @@ class Pipeline:
         self.site_hosts = frozenset(settings.site_hosts)
         self.folders: dict[int, PartitionFolder] = {}
         self.last_seen: dict[int, float] = {}
+        self.broker = BrokerProbe(
+            settings.kafka_bootstrap, tls=settings.kafka_ssl_cafile is not None
+        )
         self.consuming = False
         self.routed_topic = settings.topic(ROUTED)
         self.dead_letter_topic = settings.topic(DEAD_LETTER)
@@ -63,6 +67,7 @@ class Pipeline:
         self.app.on_partitions_revoked.connect(self._forget_folders)
         self.app.on_partitions_assigned.connect(self._forget_folders)
         self.app.timer(interval=min(5.0, self.settings.idle_seconds))(self.close_idle)
+        self.app.timer(interval=2.0)(self.broker.check)
 
     async def _forget_folders(self, sender: Any, *args: Any, **kwargs: Any) -> None:
         # Partitions may have moved and their state been recovered: rebuild lazily.

@@ -1,4 +1,4 @@
-"""Integration fixtures: one real Kafka broker for the whole session.
+"""Shared fixtures: one real Kafka broker for the whole session, and test layers.
 
 A broker that cannot start fails the tests that need it: skipping would let a broken
 toolchain pass CI silently.
@@ -6,6 +6,7 @@ toolchain pass CI silently.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +16,18 @@ import pytest
 from streams.localkafka import LocalKafka
 
 _HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(_HERE / "support"))  # tests/support/newsroom.py: events and plumbing
+
+LAYERS = {"integration": _HERE / "integration", "reliability": _HERE / "reliability"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test under tests/integration is an `integration` test."""
+    """Tests under tests/integration and tests/reliability get their layer's marker."""
     for item in items:
-        if item.path.resolve().is_relative_to(_HERE):
-            item.add_marker(pytest.mark.integration)
+        path = item.path.resolve()
+        for marker, folder in LAYERS.items():
+            if path.is_relative_to(folder):
+                item.add_marker(getattr(pytest.mark, marker))
 
 
 @pytest.fixture(scope="session")
