@@ -76,6 +76,7 @@ def main_demo(argv: list[str] | None = None) -> int:
         )
         print(
             "\nNewsroom Pulse is running:\n"
+            f"  live page  {worker.url}/\n"
             f"  totals     {worker.url}/api/v1/totals\n"
             f"  top        {worker.url}/api/v1/articles/top?minutes=60\n"
             f"  campaigns  {worker.url}/api/v1/campaigns\n"

@@ -17,6 +17,8 @@ from streams.ingest.agents import Pipeline
 from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
 from streams.topics import DEAD_LETTER, INPUT_TOPICS, OUTPUT_TOPICS, ROUTED
+from streams.web.api import install_live_api
+from streams.web.page import install_page
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +40,6 @@ def build_worker(settings: Settings) -> Worker:
     pipeline = Pipeline(app, settings, tables, PulseMetrics())
     pipeline.install()
     install_views(app, settings, pipeline)
-    from streams.web.api import install_live_api
-    from streams.web.page import install_page
-
     install_live_api(app, pipeline)
     install_page(app)
     return Worker(settings, app, pipeline)

@@ -474,7 +474,7 @@ def test_live_page_shows_the_pipeline_live(
     assert_funnel(page, truth)
     unattributed = text(page, "#unattributed")
     assert "Donations not attributed to a prompt: 1 " in unattributed
-    assert text(page, "#status-text") == "Live"
+    wait_text(page, "#status-text", "Live")
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.wait_for_timeout(300)  # let the last sparkline settle
@@ -490,7 +490,7 @@ def test_live_page_shows_the_pipeline_live(
 
     # new events arrive: the page shows them without a reload
     now = time.time()
-    burst = [("pn-river", f"newcomer-{i:02d}", now - 2 - i * 0.1) for i in range(40)]
+    burst = [("pn-river", f"newcomer-{i:02d}", now - 2 - i * 0.1) for i in range(130)]
     feed.views(burst, "the burst of views folded")
     feed.funnel(
         {("year-end-appeal", "control", "shown"): 30, ("year-end-appeal", "control", "clicked"): 5},
@@ -514,7 +514,8 @@ def test_live_page_shows_the_pipeline_live(
     shown = text(page, row("pn-river", "views"))
     worker.stop()
     page.wait_for_function(
-        "['Reconnecting…', 'Offline'].includes(document.getElementById('status-text').textContent)",
+        "() => ['Reconnecting…', 'Offline'].includes("
+        "document.getElementById('status-text').textContent)",
         timeout=30_000,
     )
     assert text(page, row("pn-river", "views")) == shown

@@ -127,7 +127,7 @@ def test_broker_restart_while_the_worker_runs(unique_name: str, tmp_path: Path) 
     w = worker(broker.bootstrap, unique_name, tmp_path / "w").start()
     try:
         send(broker.bootstrap, prefix, records[:1000])
-        wait_for(lambda: folded(w) == 1000, what="the first half")
+        wait_for(lambda: folded(w) == 1000, timeout=120, what="the first half")
         broker.stop()
         not_ready = wait_for(
             lambda: (s := w.request("GET", "/readyz"))[0] == 503 and s, timeout=30, what="not ready"

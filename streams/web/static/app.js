@@ -61,7 +61,8 @@
 
   function change(now, before) {
     if (before === null || before === undefined) return null;
-    if (before === 0) return now === 0 ? { text: "±0%", cls: "" } : { text: "new", cls: "delta-up" };
+    if (before === 0)
+      return now === 0 ? { text: "±0%", cls: "" } : { text: "new", cls: "delta-up" };
     const ratio = now / before - 1;
     const sign = ratio > 0 ? "+" : ratio < 0 ? "−" : "±";
     const text = `${sign}${Math.abs(Math.round(ratio * 100))}%`;
@@ -227,7 +228,10 @@
     if (data.last_week) {
       const before = data.last_week.reduce((a, b) => a + b, 0);
       const delta = change(total, before);
-      note.append(el("span", { class: delta.cls, text: delta.text }), ` vs ${fmt(before)} last week`);
+      note.append(
+        el("span", { class: delta.cls, text: delta.text }),
+        ` vs ${fmt(before)} last week`,
+      );
     } else {
       note.textContent = "no data from last week yet";
     }
@@ -263,18 +267,20 @@
   function drawChart() {
     const box = $("chart");
     const data = state.pulse;
+    box.classList.toggle("is-empty", !data);
+    $("chart-legend").hidden = !data;
+    if (!data) {
+      const message = state.missing.has("pulse")
+        ? "This worker does not serve the live chart."
+        : "Waiting for data…";
+      box.replaceChildren(el("p", { class: "chart-message", text: message }));
+      box.setAttribute("aria-label", message);
+      return;
+    }
     const width = Math.max(box.clientWidth, 200);
     const height = Math.max(box.clientHeight, 120);
     const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, "aria-hidden": "true" });
     box.replaceChildren(root);
-    if (!data) {
-      const message = state.missing.has("pulse")
-        ? "The live chart is not served by this worker."
-        : "Waiting for data…";
-      root.append(svg("text", { x: 8, y: 24, class: "chart-message", text: message }));
-      box.setAttribute("aria-label", message);
-      return;
-    }
     const views = data.views;
     const week = data.last_week;
     const n = views.length;
@@ -288,7 +294,9 @@
     const y = (v) => pad.top + innerH - (v / top) * innerH;
 
     for (let v = 0; v <= top + 1e-9; v += step) {
-      root.append(svg("line", { class: "grid", x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }));
+      root.append(
+        svg("line", { class: "grid", x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }),
+      );
       root.append(
         svg("text", {
           class: "axis-label",
@@ -335,7 +343,9 @@
     }
     if (state.cursor !== null && state.cursor < n) {
       const i = state.cursor;
-      root.append(svg("line", { class: "cursor", x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + innerH }));
+      root.append(
+        svg("line", { class: "cursor", x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + innerH }),
+      );
       root.append(svg("circle", { class: "cursor-dot", cx: x(i), cy: y(views[i]), r: 4 }));
     }
     box.setAttribute("aria-label", chartSummary(data));
@@ -401,6 +411,7 @@
   }
 
   const SPAN_LABELS = { 5: "5 min", 60: "1 h", 1440: "24 h" };
+  const SOURCES = ["search", "social", "direct", "internal", "newsletter", "other"];
 
   function buildStoryRow(id) {
     const tr = el("tr", { "data-id": id });
@@ -418,21 +429,42 @@
   function storyCell(td, article, windowEnd) {
     const title = article.title || article.article_id;
     const href = article.url ? safeUrl(article.url) : null;
-    const heading = href
-      ? el("a", { class: "story-title", href, target: "_blank", rel: "noopener noreferrer", text: title })
-      : el("span", { class: "story-title", text: title });
+    // the heading stays the same element while it says the same (a focused link keeps focus)
+    let heading = td.querySelector(".story-title");
+    const tag = href ? "A" : "SPAN";
+    if (!heading || heading.tagName !== tag || heading.getAttribute("href") !== href) {
+      heading = href
+        ? el("a", { class: "story-title", href, target: "_blank", rel: "noopener noreferrer" })
+        : el("span", { class: "story-title" });
+      heading.setAttribute("data-field", "title");
+    }
+    if (heading.textContent !== title) heading.textContent = title;
     if (article.language) heading.setAttribute("lang", article.language);
-    heading.setAttribute("data-field", "title");
+    else heading.removeAttribute("lang");
     const meta = el("div", { class: "story-meta" });
-    meta.append(el("span", { class: "badge", "data-field": "section", text: sectionName(article.section || "unknown") }));
+    meta.append(
+      el("span", {
+        class: "badge",
+        "data-field": "section",
+        text: sectionName(article.section || "unknown"),
+      }),
+    );
     if (article.published_at && windowEnd) {
       const published = Date.parse(article.published_at) / 1000;
       if (!Number.isNaN(published)) {
         meta.append(el("span", { text: `published ${ago(windowEnd - published)}` }));
       }
     }
-    if (article.bot_views_total) meta.append(el("span", { text: `${fmt(article.bot_views_total)} bot views left out` }));
-    td.replaceChildren(heading, meta);
+    // on a phone the readers column gives way to this line (only one of them is shown)
+    meta.append(
+      el("span", { class: "meta-readers", text: `${fmt(article.readers_total)} readers` }),
+    );
+    if (article.bot_views_total)
+      meta.append(el("span", { text: `${fmt(article.bot_views_total)} bot views left out` }));
+    const oldMeta = td.querySelector(".story-meta");
+    if (heading.parentNode === td && oldMeta)
+      oldMeta.replaceWith(meta); // focus stays put
+    else td.replaceChildren(heading, meta);
   }
 
   function sourcesCell(td, referrers) {
@@ -445,11 +477,13 @@
     entries.sort((a, b) => b[1] - a[1]);
     const bar = el("div", { class: "sources-bar", "aria-hidden": "true" });
     for (const [name, n] of entries) {
-      const part = el("span", { class: `src-${/^[a-z]+$/.test(name) ? name : "other"}` });
+      const part = el("span", { class: `src-${SOURCES.includes(name) ? name : "other"}` });
       part.style.width = `${(100 * n) / total}%`;
       bar.append(part);
     }
-    const text = entries.map(([name, n]) => `${sectionName(name)} ${Math.round((100 * n) / total)}%`).join(", ");
+    const text = entries
+      .map(([name, n]) => `${sectionName(name)} ${Math.round((100 * n) / total)}%`)
+      .join(", ");
     td.replaceChildren(bar, el("span", { class: "visually-hidden", text }));
     td.title = text;
   }
@@ -461,7 +495,9 @@
     const haveSources = rows.some((a) => a.referrers && Object.keys(a.referrers).length);
     $("sources-head").hidden = !haveSources;
     $("views-unit").textContent = SPAN_LABELS[data.minutes] || `${data.minutes} min`;
-    $("stories-caption").textContent = `Most-read articles, ${SPAN_LABELS[data.minutes] || data.minutes + " min"}`;
+    $("stories-caption").textContent =
+      `Most-read articles, ${SPAN_LABELS[data.minutes] || data.minutes + " min"}`;
+    const focused = body.contains(document.activeElement) ? document.activeElement : null;
     rows.forEach((article, index) => {
       let tr = existing.get(article.article_id);
       existing.delete(article.article_id);
@@ -477,11 +513,27 @@
       body.append(tr); // in rank order (moves an existing row)
     });
     for (const tr of existing.values()) tr.remove();
+    // moving a row to its new rank blurs a link in it: give the focus back
+    if (focused && focused.isConnected && document.activeElement !== focused) {
+      focused.focus({ preventScroll: true });
+    }
     $("stories-empty").hidden = rows.length > 0;
     $("stories").hidden = rows.length === 0;
-    $("stories-foot").textContent = haveSources
-      ? "Views in the chosen span; readers are distinct readers since publication."
-      : "Views in the chosen span; readers are distinct readers since publication. Sources per story are not recorded yet.";
+    const foot = $("stories-foot");
+    foot.replaceChildren(
+      "Views in the chosen span; readers are distinct readers since publication.",
+    );
+    if (haveSources) {
+      const legend = el("span", { class: "sources-legend", "aria-hidden": "true" });
+      for (const name of SOURCES) {
+        legend.append(
+          el("span", {}, el("span", { class: `src-key src-${name}` }), sectionName(name)),
+        );
+      }
+      foot.append(" Sources: ", legend);
+    } else {
+      foot.append(" Sources per story are not recorded yet.");
+    }
   }
 
   async function loadSparks(ids) {
@@ -496,7 +548,11 @@
         state.sparkLoading.add(id);
         try {
           const article = await getJSON(`/api/v1/articles/${encodeURIComponent(id)}`);
-          state.sparks.set(id, { at: Date.now(), series: article.series || [], published: article.published_at });
+          state.sparks.set(id, {
+            at: Date.now(),
+            series: article.series || [],
+            published: article.published_at,
+          });
           const row = document.querySelector(`#stories-body tr[data-id="${CSS.escape(id)}"]`);
           if (row) drawSpark(row.children[4], id);
         } catch (_) {
@@ -514,7 +570,8 @@
   function drawSpark(td, id) {
     const cached = state.sparks.get(id);
     if (!cached || !state.windowEnd) return;
-    const end = Math.floor(state.windowEnd / 60) - 1;
+    // up to the last complete minute: the newest one is still filling up
+    const end = Math.floor(state.windowEnd / 60) - 2;
     const series = cached.series;
     let start = cached.published ? Math.floor(Date.parse(cached.published) / 60000) : NaN;
     if (Number.isNaN(start)) start = series.length ? Math.floor(series[0].minute / 60) : end;
@@ -535,7 +592,9 @@
     const max = Math.max(1, ...values);
     const xs = (i) => (values.length === 1 ? w : (i * w) / (values.length - 1));
     const ys = (v) => h - 2 - (v / max) * (h - 4);
-    const line = values.map((v, i) => `${i ? "L" : "M"}${xs(i).toFixed(1)},${ys(v).toFixed(1)}`).join("");
+    const line = values
+      .map((v, i) => `${i ? "L" : "M"}${xs(i).toFixed(1)},${ys(v).toFixed(1)}`)
+      .join("");
     const root = svg("svg", { class: "spark", viewBox: `0 0 ${w} ${h}`, role: "img" });
     const label =
       `${fmt(total)} views since publication, ${minutes < 120 ? minutes + " min" : Math.round(minutes / 60) + " h"} ago; ` +
@@ -552,7 +611,7 @@
   async function loadSections() {
     const data = await getOptional("sections", "/api/v1/sections?minutes=60");
     if (data) {
-      renderSections(data.sections, data.baselines, "Views in the last hour");
+      renderSections(data.sections, data.baselines, "Views in the last hour", true);
       return data;
     }
     // an older worker: all-time views per section from the running totals, no baseline
@@ -564,14 +623,22 @@
       previous: null,
     }));
     rows.sort((a, b) => b.views - a.views);
-    renderSections(rows, { last_week: false, previous: false }, "All-time views (no live baseline from this worker)");
+    renderSections(
+      rows,
+      { last_week: false, previous: false },
+      "All-time views (this worker serves no live baseline)",
+      false,
+    );
     return totals;
   }
 
-  function renderSections(rows, baselines, subtitle) {
+  function renderSections(rows, baselines, subtitle, live) {
     const key = baselines.last_week ? "last_week" : baselines.previous ? "previous" : null;
     const against = key === "last_week" ? "the same hour last week" : "the hour before";
-    $("sections-sub").textContent = key ? `${subtitle}, against ${against}` : `${subtitle} · no baseline yet`;
+    let sub = subtitle;
+    if (key) sub = `${subtitle}, against ${against}`;
+    else if (live) sub = `${subtitle} · no baseline yet`;
+    $("sections-sub").textContent = sub;
     const list = $("section-bars");
     list.replaceChildren();
     const max = Math.max(1, ...rows.map((r) => Math.max(r.views, key ? r[key] || 0 : 0)));
@@ -619,11 +686,14 @@
 
   function fillSectionFilter() {
     const select = $("section-filter");
-    const wanted = [...new Set([...state.sections, ...(state.section ? [state.section] : [])])].sort();
+    const wanted = [
+      ...new Set([...state.sections, ...(state.section ? [state.section] : [])]),
+    ].sort();
     const have = [...select.options].slice(1).map((o) => o.value);
     if (wanted.join("|") === have.join("|")) return;
     select.replaceChildren(el("option", { value: "", text: "All sections" }));
-    for (const section of wanted) select.append(el("option", { value: section, text: sectionName(section) }));
+    for (const section of wanted)
+      select.append(el("option", { value: section, text: sectionName(section) }));
     select.value = state.section;
   }
 
@@ -640,7 +710,9 @@
     const shown = variants.filter((v) => v.shown > 0);
     const lead = shown.find((v) => v.leading);
     if (!lead) {
-      return shown.length === 1 ? [el("span", { text: "One variant: nothing to compare yet" })] : [];
+      return shown.length === 1
+        ? [el("span", { text: "One variant: nothing to compare yet" })]
+        : [];
     }
     const others = shown.filter((v) => v !== lead);
     const rival = others.length === 1 ? others[0].variant : "the runner-up";
@@ -672,7 +744,7 @@
   function funnelBars(row) {
     const bars = el("div", { class: "funnel-bars", "aria-hidden": "true" });
     const parts = [
-      ["fb-shown", 1],
+      ["fb-shown", row.shown ? 1 : 0],
       ["fb-clicked", row.shown ? row.clicked / row.shown : 0],
       ["fb-donated", row.shown ? row.donations / row.shown : 0],
     ];
@@ -697,7 +769,10 @@
     );
     const table = el("table", { class: "funnel" });
     table.append(
-      el("caption", { class: "visually-hidden", text: `Funnel of campaign ${campaignId} by variant` }),
+      el("caption", {
+        class: "visually-hidden",
+        text: `Funnel of campaign ${campaignId} by variant`,
+      }),
       el(
         "thead",
         {},
@@ -718,27 +793,58 @@
     );
     const body = el("tbody");
     for (const row of variants) {
-      const name = el("td", {}, el("span", { class: "variant-name", text: row.variant }));
+      const name = el(
+        "td",
+        { class: "variant-cell" },
+        el("span", { class: "variant-name", text: row.variant }),
+      );
       if (row.leading) name.append(el("span", { class: "lead-badge", text: "Leads" }));
       body.append(
         el(
           "tr",
           { "data-variant": row.variant },
           name,
-          el("td", { class: "num", "data-field": "shown", text: fmt(row.shown) }),
-          el("td", { class: "num", "data-field": "clicked", text: fmt(row.clicked) }),
-          el("td", { class: "num", "data-field": "donations", text: fmt(row.donations) }),
           el(
             "td",
-            { class: "num dismissed" },
-            el("span", { "data-field": "dismissed_close", text: fmt(row.dismissed_close) }),
-            " · ",
-            el("span", { "data-field": "dismissed_remind_later", text: fmt(row.dismissed_remind_later) }),
+            { class: "num", "data-label": "Shown" },
+            el("span", { "data-field": "shown", text: fmt(row.shown) }),
           ),
-          el("td", {}, funnelBars(row)),
-          el("td", { class: "num", "data-field": "ctr", text: pct(row.ctr) }),
-          el("td", { class: "num" }, ciCell(row, scale)),
-          el("td", { class: "num", "data-field": "raised", text: money(row.donation_amount_minor) }),
+          el(
+            "td",
+            { class: "num", "data-label": "Clicked" },
+            el("span", { "data-field": "clicked", text: fmt(row.clicked) }),
+          ),
+          el(
+            "td",
+            { class: "num", "data-label": "Donated" },
+            el("span", { "data-field": "donations", text: fmt(row.donations) }),
+          ),
+          el(
+            "td",
+            { class: "num dismissed", "data-label": "Dismissed: close · later" },
+            el(
+              "span",
+              {},
+              el("span", { "data-field": "dismissed_close", text: fmt(row.dismissed_close) }),
+              " · ",
+              el("span", {
+                "data-field": "dismissed_remind_later",
+                text: fmt(row.dismissed_remind_later),
+              }),
+            ),
+          ),
+          el("td", { class: "funnel-cell" }, funnelBars(row)),
+          el(
+            "td",
+            { class: "num ctr-cell", "data-label": "Click-through" },
+            el("span", { "data-field": "ctr", text: pct(row.ctr) }),
+          ),
+          el("td", { class: "num conv-cell", "data-label": "Conversion" }, ciCell(row, scale)),
+          el(
+            "td",
+            { class: "num raised-cell", "data-label": "Raised" },
+            el("span", { "data-field": "raised", text: money(row.donation_amount_minor) }),
+          ),
         ),
       );
     }
@@ -796,7 +902,9 @@
       return null; // alerts never make the rest of the page look broken
     }
     const alerts = Array.isArray(data) ? data : (data && data.alerts) || [];
-    renderAlerts(alerts.filter((a) => a && !a.resolved && (a.kind || "engagement_drop") === "engagement_drop"));
+    renderAlerts(
+      alerts.filter((a) => a && !a.resolved && (a.kind || "engagement_drop") === "engagement_drop"),
+    );
     return null;
   }
 
@@ -806,7 +914,10 @@
     box.replaceChildren(
       ...alerts.map((a) => {
         const where = a.scope === "section" && a.section ? sectionName(a.section) : "Whole site";
-        const drop = typeof a.drop_ratio === "number" ? `, ${Math.round(a.drop_ratio * 100)}% below normal` : "";
+        const drop =
+          typeof a.drop_ratio === "number"
+            ? `, ${Math.round(a.drop_ratio * 100)}% below normal`
+            : "";
         const since = a.window_start ? ` since ${hhmm(Date.parse(a.window_start) / 1000)}` : "";
         return el(
           "div",
@@ -927,7 +1038,9 @@
 
   function start() {
     state.span = Number(document.querySelector('input[name="span"]:checked').value);
-    state.campaignSpan = Number(document.querySelector('input[name="campaign-span"]:checked').value);
+    state.campaignSpan = Number(
+      document.querySelector('input[name="campaign-span"]:checked').value,
+    );
     wireControls();
     wireChart();
     drawChart();
