@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit test-integration lint format schemas clean
+.PHONY: help install demo test test-unit test-integration test-reliability lint format schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -34,7 +34,10 @@ test-unit: $(STAMP) ## unit tests only (no broker)
 test-integration: $(STAMP) ## integration tests against a real local Kafka (started by the fixtures)
 	$(BIN)/pytest tests/integration -q
 
-test: $(STAMP) lint ## everything CI runs: lint, unit and integration tests on the real broker
+test-reliability: $(STAMP) ## failure scenarios on the real broker (kills, broker restart, rebalances), with their reports
+	$(BIN)/pytest tests/reliability -q -s
+
+test: $(STAMP) lint ## everything CI runs: lint, unit, integration and reliability tests on the real broker
 	$(BIN)/pytest tests -q
 
 format: $(STAMP) ## apply ruff's formatting and safe fixes

@@ -251,9 +251,12 @@ class PartitionFolder:
         if fresh(article, offset):
             article["o"] = offset
             article["bots" if rec.bot else "views"] += 1
-            self.stores.articles.put(akey, article)
             if not rec.bot:  # the sketch is saved in the same value, so it has the reader
                 self.sketches.add(akey, article["r"], e["reader_id"])
+                sources = article.setdefault("src", {})
+                source = rec.referrer_class or "other"
+                sources[source] = sources.get(source, 0) + 1
+            self.stores.articles.put(akey, article)
         if windowed:
             self._readership_window(offset, rec, article_id, e["reader_id"])
             if not rec.bot:

@@ -64,6 +64,8 @@ def article_row(article_id: str, article: Mapping[str, Any]) -> dict[str, Any]:
     row["views_total"] = article["views"]
     row["bot_views_total"] = article["bots"]
     row["readers_total"] = readers_estimate(article)
+    # where its human readers came from: referrer class -> views since publication
+    row["referrers"] = dict(sorted((article.get("src") or {}).items()))
     return row
 
 

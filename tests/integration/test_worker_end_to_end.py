@@ -278,6 +278,7 @@ def test_totals_metrics_api_and_dead_letters_are_exact(
         0,
     )
     assert sum(point["views"] for point in a1["series"]) == 5
+    assert a1["referrers"] == {"search": 5}  # every view of a-1 came from Google
     a2 = worker.get_json("/api/v1/articles/a-2")
     assert (a2["title"], a2["views_total"], a2["readers_total"]) == (RUSSIAN_TITLE, 3, 2)
     status, _ = worker.request("GET", "/api/v1/articles/never-seen")

@@ -199,7 +199,13 @@ def test_article_row_without_metadata() -> None:
         "views_total": 3,
         "bot_views_total": 1,
         "readers_total": 2,
+        "referrers": {},
     }
+
+
+def test_article_row_carries_the_referrer_mix() -> None:
+    article = {**art(None, 3, r=sketch_of("a")), "src": {"social": 1, "search": 2}}
+    assert article_row("cms:9", article)["referrers"] == {"search": 2, "social": 1}
 
 
 def test_article_series_lists_minutes_with_views() -> None:
