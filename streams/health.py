@@ -38,10 +38,10 @@ class BrokerProbe:
         self.timeout = timeout
         self.reachable = True  # until a check says otherwise: the worker just connected
 
-    def _any_answers(self) -> bool:
+    def any_answers(self) -> bool:
         probe = _tcp_open if self.tls else broker_answers
         return any(probe(host, port, self.timeout) for host, port in self.hosts)
 
     async def check(self) -> bool:
-        self.reachable = await asyncio.get_running_loop().run_in_executor(None, self._any_answers)
+        self.reachable = await asyncio.get_running_loop().run_in_executor(None, self.any_answers)
         return self.reachable

@@ -247,6 +247,31 @@ def server_properties(
     return props
 
 
+SCRAM = "SCRAM-SHA-512"
+
+
+def sasl_scram_properties(port: int, admin: str, admin_password: str) -> dict[str, str]:
+    """Overrides that put the client listener behind SASL/SCRAM (no TLS: loopback only).
+
+    The broker talks to itself over the same listener as `admin`; users, `admin`
+    included, are created at format time (`LocalKafka(scram_users=...)`).
+    """
+    jaas = (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{admin}" password="{admin_password}";'
+    )
+    return {
+        "listeners": f"SASL_PLAINTEXT://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:"
+        + "{controller_port}",
+        "advertised.listeners": f"SASL_PLAINTEXT://{LOOPBACK}:{port}",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "sasl.enabled.mechanisms": SCRAM,
+        "sasl.mechanism.inter.broker.protocol": SCRAM,
+        f"listener.name.sasl_plaintext.{SCRAM.lower()}.sasl.jaas.config": jaas,
+    }
+
+
 def _escape(text: str, *, key: bool) -> str:
     """Java .properties escaping (read as ISO-8859-1 by Kafka, so \\uXXXX for the rest)."""
     out = []
@@ -350,6 +375,7 @@ class LocalKafka:
         *,
         extra_properties: Mapping[str, str] | None = None,
         cache_dir: Path | None = None,
+        scram_users: Mapping[str, str] | None = None,
     ) -> None:
         if not re.fullmatch(r"\d+[kKmMgG]?", heap):
             raise ValueError(f"heap must look like 512m or 1g, not {heap!r}")
@@ -358,7 +384,11 @@ class LocalKafka:
         self.port = port if port is not None else next(picked)
         self.controller_port = controller_port if controller_port is not None else next(picked)
         self.heap = heap
-        self.extra_properties = dict(extra_properties or {})
+        self.extra_properties = {
+            k: v.replace("{controller_port}", str(self.controller_port))
+            for k, v in (extra_properties or {}).items()
+        }
+        self.scram_users = dict(scram_users or {})
         self._cache_dir = cache_dir
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
@@ -435,6 +465,8 @@ class LocalKafka:
         """Format the log dir once; later starts reuse it, which is what keeps the data."""
         cmd = [*jvm, "kafka.tools.StorageTool", "format", "-t", new_cluster_id()]
         cmd += ["-c", str(props_file)]
+        for user, password in self.scram_users.items():
+            cmd += ["--add-scram", f"{SCRAM}=[name={user},password={password}]"]
         proc = subprocess.run(  # noqa: S603 (a resolved path, no shell)
             cmd, capture_output=True, text=True, timeout=180, check=False
         )

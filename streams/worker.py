@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.api.views import install_views
 from streams.app import create_app
@@ -95,6 +96,20 @@ def kafka_client_security(settings: Settings) -> dict[str, Any]:
     return extra
 
 
+def connection_problem(settings: Settings, exc: BaseException) -> str:
+    """Say what went wrong connecting: refused credentials, or no broker at all."""
+    from streams.health import BrokerProbe
+
+    where = f"Kafka at {settings.kafka_bootstrap}"
+    if settings.kafka_username is None:
+        return f"cannot reach {where}: {exc}"
+    who = f"user {settings.kafka_username!r} ({settings.kafka_sasl_mechanism})"
+    probe = BrokerProbe(settings.kafka_bootstrap, tls=settings.kafka_ssl_cafile is not None)
+    if probe.any_answers():
+        return f"{where} refused the credentials of {who}: check PULSE_KAFKA_PASSWORD ({exc})"
+    return f"cannot reach {where} as {who}: {exc}"
+
+
 def run_worker(settings: Settings) -> int:
     """`pulse worker`: create topics, then run the Faust worker until stopped."""
     import faust
@@ -105,7 +120,11 @@ def run_worker(settings: Settings) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
         pass
-    created = asyncio.run(ensure_topics(settings))
+    try:
+        created = asyncio.run(ensure_topics(settings))
+    except (KafkaError, TimeoutError) as exc:
+        print(f"pulse worker: {connection_problem(settings, exc)}", file=sys.stderr, flush=True)
+        return 2
     if created:
         print(f"created topics: {', '.join(created)}", flush=True)
     worker = build_worker(settings)

@@ -157,7 +157,7 @@ def test_an_oversized_event_is_refused_alone() -> None:
     assert len(outcome.accepted) == 1
 
 
-TOKEN = "s3cr3t-collector-token"  # noqa: S105 - a test value, not a credential
+TOKEN = "s3cr3t-collector-token"
 
 
 @pytest.mark.parametrize(
