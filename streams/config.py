@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     collector_max_events: int = Field(default=500, ge=1)
     collector_max_bytes: int = Field(default=1_000_000, ge=1024)
     collector_token: SecretStr | None = None
+    collector_read_timeout_seconds: float = Field(default=10.0, gt=0)
 
     #: how long a dead worker keeps its partitions before the group takes them back
     session_timeout_seconds: float = Field(default=10.0, ge=6.0)

@@ -6,6 +6,7 @@ every worker for that and merge, so any worker answers for the whole group.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 from typing import Any
@@ -259,10 +260,15 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
         if request.content_length is not None and request.content_length > limit:
             return error(web, 413, "too_large", f"the body is over {limit} bytes")
         body = bytearray()
-        async for chunk in request.content.iter_chunked(65536):
-            body.extend(chunk)
-            if len(body) > limit:
-                return error(web, 413, "too_large", f"the body is over {limit} bytes")
+        try:
+            # a client that trickles its body must not hold a connection for ever
+            async with asyncio.timeout(settings.collector_read_timeout_seconds):
+                async for chunk in request.content.iter_chunked(65536):
+                    body.extend(chunk)
+                    if len(body) > limit:
+                        return error(web, 413, "too_large", f"the body is over {limit} bytes")
+        except TimeoutError:
+            return error(web, 408, "slow_client", "the body did not arrive in time")
         token = settings.collector_token.get_secret_value() if settings.collector_token else None
         trusted = token_ok(request.headers.get("Authorization"), token)
         try:

@@ -142,3 +142,40 @@ def test_two_workers_share_partitions_and_each_answers_for_all(
             assert worker.get_json("/api/v1/articles/g-0")["views_total"] == 1
         shares = [len(w.get_json("/api/v1/local/totals")["partitions"]) for w in (a, b)]
         assert shares == [2, 2]
+
+
+def test_slow_clients_and_a_flood_of_made_up_campaigns(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    env = {"PULSE_COLLECTOR_READ_TIMEOUT_SECONDS": "1", "PULSE_LABEL_CAP": "3"}
+    prefix = f"{unique_name}."
+    with WorkerProcess(
+        kafka_bootstrap, tmp_path, app_id=unique_name, topic_prefix=prefix, env=env
+    ) as w:
+        # a client that announces a body and then trickles it
+        import socket
+
+        with socket.create_connection(("127.0.0.1", w.port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n[{"
+            )
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408") and b"slow_client" in answer
+
+        now = time.time() - 30
+        flood = [banner("shown", f"made-up-{i:03d}", "v", "reader-0001", now) for i in range(60)]
+        status, body = w.request("POST", "/v1/events", orjson.dumps(flood), JSON)
+        assert status == 202 and orjson.loads(body)["accepted"] == 60
+        totals = wait_for(totals_when(w, 60), what="the flood folded")
+        labels = {(b["campaign_id"], b["variant"]) for b in totals["banner_events"]}
+        # at most the cap per partition keep their names; the rest are counted as other
+        assert ("other", "other") in labels
+        assert len(labels) <= 3 * 4 + 1
+        assert sum(b["count"] for b in totals["banner_events"]) == 60
+        series = {
+            dict(labels_)["campaign_id"]
+            for (name, labels_) in w.metrics()
+            if name == "pulse_banner_events_total"
+        }
+        assert len(series) <= 3 * 4 + 1 and "other" in series
