@@ -21,7 +21,7 @@ def create_app(settings: Settings) -> faust.App:
         store="memory://",
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
-        topic_disable_leader=True,
+        topic_disable_leader=False,  # the engagement watch runs on the leader only
         table_standby_replicas=0,
         broker_commit_interval=settings.commit_interval_seconds,
         broker_session_timeout=settings.session_timeout_seconds,

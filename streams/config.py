@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    #: the URL the other workers reach this one at (its API share); needed when binding
+    #: to 0.0.0.0 in a container. Default: http://{web_host}:{web_port}
+    advertised_url: str | None = None
     data_dir: Path = Path("var")
     partitions: int = Field(default=4, ge=1, le=1024)
     replication_factor: int = Field(default=1, ge=1)
@@ -40,6 +43,8 @@ class Settings(BaseSettings):
     dedup_horizon_seconds: float = Field(default=3600.0, ge=3600)
     future_tolerance_seconds: float = Field(default=600.0, ge=0)
 
+    #: how often the leader's engagement watch looks for newly closed minutes
+    alert_interval_seconds: float = Field(default=30.0, gt=0)
     label_cap: int = Field(default=50, ge=1)
     site_hosts: tuple[str, ...] = ("pulse-news.example",)
 
@@ -66,4 +71,4 @@ class Settings(BaseSettings):
 
     @property
     def web_url(self) -> str:
-        return f"http://{self.web_host}:{self.web_port}"
+        return self.advertised_url or f"http://{self.web_host}:{self.web_port}"

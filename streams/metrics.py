@@ -83,6 +83,12 @@ class PulseMetrics:
             ["stream"],
             registry=r,
         )
+        self.engagement_drop = Gauge(
+            "pulse_engagement_drop_active",
+            '1 while an in-stream engagement_drop alert is open (site: section="all").',
+            ["scope", "section"],
+            registry=r,
+        )
         self._children: dict[tuple[str, ...], Any] = {}
         self._routes = {
             "rec": self.events,
@@ -101,6 +107,10 @@ class PulseMetrics:
             child = metric.labels(*key[1:]) if len(key) > 1 else metric
             self._children[key] = child
         return child
+
+    def alert_changed(self, scope: tuple[str, str | None], active: bool) -> None:
+        """The watch's callback: mirror open alerts as a gauge."""
+        self.engagement_drop.labels(scope[0], scope[1] or "all").set(1 if active else 0)
 
     def apply(self, tally: Tally) -> None:
         for key, n in tally.counts.items():

@@ -11,6 +11,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from streams.alerts.views import install_alerts
 from streams.api.views import install_views
 from streams.app import create_app
 from streams.config import Settings
@@ -41,6 +42,7 @@ def build_worker(settings: Settings) -> Worker:
     pipeline = Pipeline(app, settings, tables, PulseMetrics())
     pipeline.install()
     install_views(app, settings, pipeline)
+    install_alerts(app, settings, pipeline)
     install_live_api(app, pipeline)
     install_page(app)
     return Worker(settings, app, pipeline)

@@ -79,6 +79,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
             "assigned": assigned,
             "rebalancing": bool(app.rebalancing),
             "consumed": pipeline.consuming,
+            "leader": bool(app.is_leader()),
         }
         return web.json(body, status=200 if ready else 503)
 

@@ -261,6 +261,8 @@ class PartitionFolder:
             self._readership_window(offset, rec, article_id, e["reader_id"])
             if not rec.bot:
                 self._series(f"{p}|a|{article_id}", rec.event_time, offset, {"views": 1})
+                # per section and minute, for the engagement-drop detector
+                self._series(f"{p}|s|{section}", rec.event_time, offset, {"views": 1})
 
     def _readership_window(self, offset: int, rec: Routed, article_id: str, reader: str) -> None:
         minute = minute_of(rec.event_time)
