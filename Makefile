@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit test-integration test-reliability lint format schemas clean
+.PHONY: help install demo test test-unit test-integration test-reliability bench lint format schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ test-reliability: $(STAMP) ## failure scenarios on the real broker (kills, broke
 
 test: $(STAMP) lint ## everything CI runs: lint, unit, integration and reliability tests on the real broker
 	$(BIN)/pytest tests -q
+
+bench: $(STAMP) ## the benchmark on a local Kafka (~40 min; BENCH_ARGS=--quick for a minute): benchmarks/results/
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .

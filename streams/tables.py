@@ -13,6 +13,7 @@ from typing import Any
 
 import faust
 
+from streams.codec import NAME as CODEC
 from streams.ingest.fold import Stores
 from streams.store import DictStore
 
@@ -32,7 +33,7 @@ class PulseTables:
                 name,
                 default=None,
                 partitions=partitions,
-                schema=faust.Schema(key_serializer="json", value_serializer="json"),
+                schema=faust.Schema(key_serializer=CODEC, value_serializer=CODEC),
                 help=f"Newsroom Pulse partition state: {name}",
             )
             for name in TABLE_NAMES

@@ -22,21 +22,9 @@ from streams.ingest.collector import BatchError, check_batch, token_ok
 from streams.ingest.partitioning import partition_for
 from streams.readership.queries import article_row, article_series, local_top
 from streams.totals import contract_totals, local_share, merge_shares
+from streams.web.api import int_param
 
 MAX_MINUTES = 7 * 24 * 60
-
-
-def _int(query: Any, name: str, default: int, lo: int, hi: int) -> int:
-    raw = query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be an integer") from exc
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}")
-    return value
 
 
 def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
@@ -120,8 +108,8 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
     @app.page("/api/v1/articles/top")
     async def top(web: Any, request: Any) -> Any:
         try:
-            minutes = _int(request.query, "minutes", 60, 1, MAX_MINUTES)
-            limit = _int(request.query, "limit", 10, 1, 100)
+            minutes = int_param(request.query, "minutes", 60, 1, MAX_MINUTES)
+            limit = int_param(request.query, "limit", 10, 1, 100)
         except ValueError as exc:
             return error(web, 400, "bad_query", str(exc))
         section = request.query.get("section") or None
@@ -209,7 +197,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
     @app.page("/api/v1/campaigns")
     async def campaigns(web: Any, request: Any) -> Any:
         try:
-            minutes = _int(request.query, "minutes", 0, 0, MAX_MINUTES)
+            minutes = int_param(request.query, "minutes", 0, 0, MAX_MINUTES)
         except ValueError as exc:
             return error(web, 400, "bad_query", str(exc))
         merged, missing = await merged_share()

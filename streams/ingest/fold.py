@@ -19,6 +19,7 @@ from streams.ingest.dedup import COPY, DUPLICATE, DedupIndex
 from streams.ingest.labels import UNATTRIBUTED, admit
 from streams.ingest.route import Routed
 from streams.readership import windows as readership
+from streams.readership.queries import META_FIELDS
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
 from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock
@@ -80,18 +81,6 @@ def bump(store: Store, key: str, offset: int, by: int = 1) -> bool:
     value["o"] = offset
     store.put(key, value)
     return True
-
-
-META_FIELDS = (
-    "title",
-    "url",
-    "section",
-    "language",
-    "published_at",
-    "authors",
-    "tags",
-    "word_count",
-)
 
 
 def new_article() -> Value:

@@ -41,8 +41,27 @@ def batch_handlers(app: Any) -> Mapping[str, BatchHandler]:
     return handlers
 
 
+class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """Faust's consumer thread with a short fetch wait.
+
+    Faust hard-codes `fetch_max_wait_ms=1500`: with little traffic on a partition a fetch
+    waits that long, and measured p99 latency at 1,000 events/s was ~2 s against ~0.4 s
+    with 100 ms, at the same CPU per event (benchmarks/).
+    """
+
+    fetch_max_wait_ms = 100
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = self.fetch_max_wait_ms  # read when it starts
+        return consumer
+
+
 class Consumer(faust_aiokafka.Consumer):
     """Faust's consumer, except that hot topics skip the per-event path."""
+
+    def _new_consumer_thread(self) -> ConsumerThread:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     _batch_lock: asyncio.Lock | None = None
 

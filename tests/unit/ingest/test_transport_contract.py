@@ -85,3 +85,25 @@ async def test_handlers_are_registered_per_topic() -> None:
 
     register_batch_handler(app, "web.page-viewed", handler)
     assert dict(batch_handlers(app)) == {"web.page-viewed": handler}
+
+
+async def test_the_worker_consumer_waits_at_most_100_ms_for_a_fetch(consumer: Any) -> None:
+    from streams.ingest.transport import ConsumerThread
+
+    thread = consumer._thread
+    assert isinstance(thread, ConsumerThread)
+    aiokafka_consumer = thread._create_worker_consumer(consumer.transport)
+    assert aiokafka_consumer._fetch_max_wait_ms == 100
+    await aiokafka_consumer.stop()  # never started: this only marks it closed
+
+
+def test_the_changelog_codec_round_trips_and_trims() -> None:
+    from faust.serializers import codecs
+
+    from streams.codec import NAME
+
+    codec = codecs.get_codec(NAME)
+    value = {"o": 7, "f": {"views": [0, 1, 2]}, "meta": {"title": "Кино недели"}}
+    data = codec.dumps(value)
+    assert codec.loads(data) == value
+    assert codecs.get_codec("json").loads(data) == value  # Faust's own codec reads it
