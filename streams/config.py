@@ -6,7 +6,9 @@ Faust reads a few unprefixed variables itself (`BROKER_URL`, `APP_*`); ours all 
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,3 +74,19 @@ class Settings(BaseSettings):
     @property
     def web_url(self) -> str:
         return self.advertised_url or f"http://{self.web_host}:{self.web_port}"
+
+
+def kafka_client_security(settings: Settings) -> dict[str, Any]:
+    """aiokafka keyword arguments for SASL/SCRAM (and TLS) when configured."""
+    if settings.kafka_username is None or settings.kafka_password is None:
+        return {}
+    protocol = "SASL_SSL" if settings.kafka_ssl_cafile else "SASL_PLAINTEXT"
+    extra: dict[str, Any] = {
+        "security_protocol": protocol,
+        "sasl_mechanism": settings.kafka_sasl_mechanism,
+        "sasl_plain_username": settings.kafka_username,
+        "sasl_plain_password": settings.kafka_password.get_secret_value(),
+    }
+    if settings.kafka_ssl_cafile:
+        extra["ssl_context"] = ssl.create_default_context(cafile=str(settings.kafka_ssl_cafile))
+    return extra

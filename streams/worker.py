@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -14,15 +13,13 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from streams.alerts.views import install_alerts
 from streams.api.views import install_views
 from streams.app import create_app
-from streams.config import Settings
+from streams.config import Settings, kafka_client_security
 from streams.ingest.agents import Pipeline
 from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
 from streams.topics import DEAD_LETTER, INPUT_TOPICS, OUTPUT_TOPICS, ROUTED
 from streams.web.api import install_live_api
 from streams.web.page import install_page
-
-log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -78,24 +75,6 @@ async def ensure_topics(settings: Settings, timeout: float = 60.0) -> list[str]:
         return created
     finally:
         await admin.close()
-
-
-def kafka_client_security(settings: Settings) -> dict[str, Any]:
-    """aiokafka keyword arguments for SASL/SCRAM (and TLS) when configured."""
-    if settings.kafka_username is None or settings.kafka_password is None:
-        return {}
-    import ssl
-
-    protocol = "SASL_SSL" if settings.kafka_ssl_cafile else "SASL_PLAINTEXT"
-    extra: dict[str, Any] = {
-        "security_protocol": protocol,
-        "sasl_mechanism": settings.kafka_sasl_mechanism,
-        "sasl_plain_username": settings.kafka_username,
-        "sasl_plain_password": settings.kafka_password.get_secret_value(),
-    }
-    if settings.kafka_ssl_cafile:
-        extra["ssl_context"] = ssl.create_default_context(cafile=str(settings.kafka_ssl_cafile))
-    return extra
 
 
 def connection_problem(settings: Settings, exc: BaseException) -> str:

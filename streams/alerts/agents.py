@@ -9,7 +9,6 @@ repeats a firing nor loses a resolution.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,11 +17,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams.alerts.detector import DetectorConfig, DetectorState, Scope, evaluate
 from streams.alerts.history import UNWATCHED, merge_section_minutes, site_minutes
-from streams.config import Settings
+from streams.config import Settings, kafka_client_security
 from streams.topics import ALERTS
 from streams.windowing import minute_of, rfc3339
-
-log = logging.getLogger(__name__)
 
 HISTORY_MINUTES = 14 * 1440 + 135  # the detector's seasonal lags reach 14 days back
 CATCH_UP = 30  # at most this many minutes evaluated per tick
@@ -169,8 +166,6 @@ class EngagementWatch:
 
     async def _restore(self) -> None:
         """Open alerts from `pulse.alerts`: their scopes start out firing."""
-        from streams.worker import kafka_client_security
-
         topic = self.settings.topic(ALERTS)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -33,8 +32,6 @@ from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
 from streams.topics import DEAD_LETTER, INPUT_TOPICS, ROUTED
 from streams.windowing import idle_watermark
-
-log = logging.getLogger(__name__)
 
 
 class Pipeline:

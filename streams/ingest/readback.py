@@ -10,7 +10,7 @@ from __future__ import annotations
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams.config import Settings
+from streams.config import Settings, kafka_client_security
 from streams.ingest.closing import window_id_of_record
 from streams.topics import FUNNEL, READERSHIP
 
@@ -18,8 +18,6 @@ from streams.topics import FUNNEL, READERSHIP
 async def read_emitted(settings: Settings, partition: int, checkpoint: dict[str, int]) -> set[str]:
     """Window ids in `pulse.readership` / `pulse.funnel` partition `partition` since
     `checkpoint` (logical topic → offset; from the start when absent)."""
-    from streams.worker import kafka_client_security
-
     topics = {TopicPartition(settings.topic(t), partition): t for t in (READERSHIP, FUNNEL)}
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer
 from newsroom import (
     article,
     banner,
@@ -25,6 +24,7 @@ from newsroom import (
     view,
     wait_for,
 )
+from scenarios import window_records
 
 from streams.ingest.partitioning import partition_for
 from streams.processes import WorkerProcess
@@ -169,29 +169,6 @@ def expected_windows(b: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return readership, funnel
 
 
-async def read_topic(
-    bootstrap: str, topic: str, expected: int, timeout: float = 60.0
-) -> list[dict[str, Any]]:
-    """Every record of `topic`, waiting for `expected`, then 2 s more for any extra."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    out: list[dict[str, Any]] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(out) < expected:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                out += [orjson.loads(r.value) for r in records]
-        extra_until = time.monotonic() + 2.0
-        while time.monotonic() < extra_until:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                out += [orjson.loads(r.value) for r in records]
-    finally:
-        await consumer.stop()
-    return out
-
-
 def order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(
         records,
@@ -206,8 +183,8 @@ def order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def check_outputs(bootstrap: str, prefix: str, b: int) -> None:
     readership, funnel = expected_windows(b)
-    got_r = asyncio.run(read_topic(bootstrap, f"{prefix}pulse.readership", len(readership)))
-    got_f = asyncio.run(read_topic(bootstrap, f"{prefix}pulse.funnel", len(funnel)))
+    got_r = window_records(bootstrap, f"{prefix}pulse.readership", len(readership))
+    got_f = window_records(bootstrap, f"{prefix}pulse.funnel", len(funnel))
     assert order(got_r) == order(readership)
     assert order(got_f) == order(funnel)
 
