@@ -14,6 +14,7 @@ from typing import Any
 
 from streams.config import Settings
 from streams.health import BrokerProbe
+from streams.ingest.batchsend import send_batches
 from streams.ingest.closing import Emission
 from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
@@ -75,9 +76,8 @@ class Pipeline:
         self.consuming = True
         now = time.time()
         n = self.settings.partitions
-        producer = self.app.producer
         tol = self.settings.future_tolerance_seconds
-        pending = []
+        routed = []
         topic = tp.topic[self.prefix_len :]  # the contract's name, whatever the prefix
         for record in records:
             result = decode(topic, record.value, now, tol)
@@ -88,10 +88,10 @@ class Pipeline:
             else:
                 source = invalid_identity(topic, tp.partition, record.offset)
                 key, value = encode_valid(topic, result, record.value, self.site_hosts, source)
-            part = partition_for(key, n)
-            pending.append(await producer.send(self.routed_topic, key, value, part, None, None))
+            routed.append((partition_for(key, n), key, value))
+        producer = self.app.producer._ensure_producer()  # aiokafka's, for its batch API
         # Offsets are acknowledged only once every routed record is in Kafka.
-        await asyncio.gather(*pending)
+        await asyncio.gather(*await send_batches(producer, self.routed_topic, routed))
 
     async def fold_batch(self, tp: Any, records: Sequence[Any]) -> None:
         """Fold routed records into the partition's state and the process's metrics."""
