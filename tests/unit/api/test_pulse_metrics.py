@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 import pytest
+from folding import new_stores, table
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from schemas import TOPIC_EVENT_TYPES
 from schemas.examples import EXAMPLES
 from streams.ingest.decode import Rejected, decode
-from streams.ingest.fold import PartitionFolder, Stores, Tally
+from streams.ingest.fold import PartitionFolder, Tally
 from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
 from streams.metrics import PulseMetrics
-from streams.store import DictStore, Store
 from streams.totals import contract_totals, local_share, merge_shares
-
-
-def table(store: Store) -> dict[str, Any]:
-    """The data behind a DictStore."""
-    assert isinstance(store, DictStore)
-    return dict(store.data)
-
 
 PV = "web.page-viewed"
 DON = "payments.donation-completed"
@@ -213,7 +205,7 @@ def test_the_counters_match_the_totals_of_what_was_folded(metrics: PulseMetrics)
     )
     empty = Rejected("empty", "the record has no value")
     batch.append(decode_routed(encode_invalid(DON, 2, 9, empty, None, now)[1]))
-    stores = Stores(*(DictStore() for _ in range(6)))
+    stores = new_stores()
     metrics.apply(PartitionFolder(0, stores, 3600.0, 50).fold(list(enumerate(batch)), now))
 
     doc = contract_totals(

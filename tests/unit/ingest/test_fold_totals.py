@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
+from folding import new_stores, table
 
 from schemas import TOPIC_EVENT_TYPES
 from schemas.examples import EXAMPLES
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.fold import PartitionFolder, Stores
 from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
-from streams.store import DictStore, Store
 from streams.totals import contract_totals, local_share, merge_shares
-
-
-def table(store: Store) -> dict[str, Any]:
-    """The data behind a DictStore."""
-    assert isinstance(store, DictStore)
-    return dict(store.data)
-
 
 PV = "web.page-viewed"
 BAN = "web.banner-events"
@@ -29,14 +21,7 @@ CMS = "cms.article-published"
 
 
 def _fold_examples(partition: int) -> Stores:
-    stores = Stores(
-        totals=DictStore(),
-        articles=DictStore(),
-        campaigns=DictStore(),
-        series=DictStore(),
-        dedup=DictStore(),
-        windows=DictStore(),
-    )
+    stores = new_stores()
     now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC).timestamp()
     topic_of = {t: topic for topic, types in TOPIC_EVENT_TYPES.items() for t in types}
     batch: list[Routed] = []

@@ -1,0 +1,242 @@
+"""Builders and state helpers for the unit tests that fold batches with PartitionFolder
+(test_fold.py, test_windows.py, test_fold_totals.py, test_pulse_metrics.py): one copy,
+so that they all build records and read state the same way.
+
+Records are built the way the worker builds them: a real event is validated by `decode`,
+encoded by the router (`encode_valid`/`encode_invalid`) and read back with
+`decode_routed`. Event times are offsets (seconds) from T0; `now` is passed in, never
+read. State lives in DictStores; a "recovered" copy goes through JSON, as the changelog
+does.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from schemas import TOPIC_EVENT_TYPES
+from schemas.examples import EXAMPLES
+from streams.ingest.decode import Rejected, decode
+from streams.ingest.fold import PartitionFolder, Stores
+from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
+from streams.store import DictStore, Store
+
+P = 1
+HORIZON = 3600.0
+GRACE = 300.0
+T0 = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+NOW = (T0 + timedelta(hours=1)).timestamp()
+SITE = frozenset({"news.example.org"})
+TOPIC_OF = {t: topic for topic, types in TOPIC_EVENT_TYPES.items() for t in types}
+ARTICLES = "cms.article-published"
+PAGE_VIEWS = "web.page-viewed"
+BANNERS = "web.banner-events"
+DONATIONS = "payments.donation-completed"
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+CAMPAIGN = "giving-tuesday-2026"
+NAMES = ("totals", "articles", "campaigns", "series", "dedup", "windows")
+
+# ---------------------------------------------------------------------------- events
+
+
+def eid(n: int) -> str:
+    return f"5e1d0000-0000-4000-8000-{n:012d}"
+
+
+def at(seconds: float) -> str:
+    return (
+        (T0 + timedelta(seconds=seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+def _event(kind: str, n: int, t: float, **fields: Any) -> dict[str, Any]:
+    event = copy.deepcopy(EXAMPLES[kind][0])
+    event.pop("sent_at", None)
+    event.update(event_id=eid(n), occurred_at=at(t))
+    for name, value in fields.items():
+        if value is None:
+            event.pop(name, None)
+        else:
+            event[name] = value
+    return event
+
+
+def article(n: int, article_id: str, section: str, t: float = 0, **more: Any) -> dict[str, Any]:
+    return _event(
+        "article.published",
+        n,
+        t,
+        article_id=article_id,
+        section=section,
+        url=f"https://news.example.org/{section}/{article_id.replace(':', '-')}",
+        **more,
+    )
+
+
+def view(
+    n: int,
+    article_id: str | None,
+    t: float = 60,
+    reader: str = "rdr_7Qm2xV9kLp3T",
+    referrer: str | None = "https://www.google.com/",
+    device: str = "mobile",
+    user_agent: str | None = None,
+) -> dict[str, Any]:
+    return _event(
+        "page.viewed",
+        n,
+        t,
+        article_id=article_id,
+        url=f"https://news.example.org/a/{article_id or ''}",
+        reader_id=reader,
+        referrer=referrer,
+        device=device,
+        user_agent=user_agent or EXAMPLES["page.viewed"][0]["user_agent"],
+    )
+
+
+def banner(
+    n: int,
+    kind: str,
+    t: float = 60,
+    campaign: str = CAMPAIGN,
+    variant: str = "b_urgent",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    event = _event("banner.shown", n, t, campaign_id=campaign, variant=variant)
+    event["event_type"] = f"banner.{kind}"
+    if reason is not None:
+        event["reason"] = reason
+    return event
+
+
+def donation(
+    n: int,
+    amount: int,
+    currency: str = "USD",
+    frequency: str = "one_time",
+    campaign: str | None = None,
+    variant: str | None = None,
+    t: float = 120,
+) -> dict[str, Any]:
+    return _event(
+        "donation.completed",
+        n,
+        t,
+        amount_minor=amount,
+        currency=currency,
+        frequency=frequency,
+        campaign_id=campaign,
+        variant=variant,
+    )
+
+
+# ------------------------------------------------------------------- routed records
+
+
+def routed(event: dict[str, Any], source: str) -> Routed:
+    """The routed record of `event`, read from input record `source` ("partition:offset")."""
+    topic = TOPIC_OF[event["event_type"]]
+    raw = orjson.dumps(event)
+    result = decode(topic, raw, NOW, 600.0)
+    assert not isinstance(result, Rejected), result
+    _, value = encode_valid(topic, result, raw, SITE, source)
+    return decode_routed(value)
+
+
+def invalid(topic: str, in_offset: int, reason: str = "not_json") -> Routed:
+    """A marker for an invalid input record: its time is the router's clock (NOW)."""
+    rejected = Rejected(reason, f"{reason}: refused by the router")
+    _, value = encode_invalid(topic, 0, in_offset, rejected, b"\x00not an event", NOW)
+    return decode_routed(value)
+
+
+def numbered(
+    records: Sequence[Routed | dict[str, Any]], start: int = 0
+) -> list[tuple[int, Routed]]:
+    """(routed offset, record) pairs from `start`; each event is its own input record."""
+    return [
+        (start + i, r if isinstance(r, Routed) else routed(r, f"0:{start + i}"))
+        for i, r in enumerate(records)
+    ]
+
+
+# --------------------------------------------------------------------------- state
+
+
+def table(store: Store) -> dict[str, Any]:
+    """The data behind a DictStore."""
+    assert isinstance(store, DictStore)
+    return dict(store.data)
+
+
+def new_stores() -> Stores:
+    return Stores(**{name: DictStore() for name in NAMES})
+
+
+def snapshot(stores: Stores) -> dict[str, Any]:
+    """Every table's content as JSON would keep it (deep, independent of the stores)."""
+    return {name: orjson.loads(orjson.dumps(dict(getattr(stores, name).data))) for name in NAMES}
+
+
+def state(stores: Stores, *, watermark_history: bool = True) -> dict[str, Any]:
+    """The snapshot, with the ids remembered rather than how they were cut into segments
+    (one segment per batch and minute: the cut depends on where batches began).
+
+    With `watermark_history=False` the watermark keeps only its time and minute: its
+    per-batch history also depends on where batches began.
+    """
+    data = snapshot(stores)
+    ids: dict[str, tuple[Any, ...]] = {}
+    for key, value in data.pop("dedup").items():
+        bucket = key.split("|")[2]
+        for identity, *where in value["ids"]:
+            ids[identity] = (bucket, *where)
+    data["dedup_ids"] = ids
+    if not watermark_history:
+        for key, value in data["totals"].items():
+            if key.endswith("|wm"):
+                data["totals"][key] = {"t": value["t"], "m": value["m"]}
+    return data
+
+
+def from_tables(data: dict[str, Any]) -> Stores:
+    """Stores holding (a deep copy of) these tables."""
+    return Stores(**{name: DictStore(copy.deepcopy(data[name])) for name in NAMES})
+
+
+def recovered(stores: Stores) -> Stores:
+    """What a restarted worker rebuilds from the changelogs: the same keys and values."""
+    return from_tables(snapshot(stores))
+
+
+def changes(stores: Stores) -> dict[str, tuple[dict[str, Any], set[str]]]:
+    out: dict[str, tuple[dict[str, Any], set[str]]] = {}
+    for name in NAMES:
+        changed, deleted = getattr(stores, name).take_changes()
+        if changed or deleted:
+            out[name] = (changed, deleted)
+    return out
+
+
+# -------------------------------------------------------------------------- folding
+
+
+def folder(
+    stores: Stores, grace: float = GRACE, emitted: set[str] | None = None, label_cap: int = 50
+) -> PartitionFolder:
+    return PartitionFolder(P, stores, HORIZON, label_cap, grace, emitted)
+
+
+def total(stores: Stores, key: str) -> int | None:
+    """A counter, or a record outcome for `rec|stream|outcome` (outcomes share a key)."""
+    if key.startswith("rec|"):
+        _, stream, outcome = key.split("|")
+        value = stores.totals.get(f"{P}|rec|{stream}")
+        return None if value is None or not value[outcome] else value[outcome]
+    value = stores.totals.get(f"{P}|{key}")
+    return None if value is None else value["n"]
