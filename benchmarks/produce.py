@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -25,6 +26,7 @@ READERS = 50_000
 DUPLICATES = 0.01
 MALFORMED = 0.0  # the issue's mix; invalid records have their own tests
 ACK_EVERY = 2_000  # records in flight before their acknowledgements are awaited
+ACK_TIMEOUT_S = 120.0
 log = logging.getLogger(__name__)
 
 
@@ -72,13 +74,25 @@ async def send_all(bench: Bench, prefix: str, records: Iterable[SimRecord]) -> i
         for record in records:
             in_flight.append(await producer.send(prefix + record.topic, record.value, record.key))
             if len(in_flight) >= ACK_EVERY:
-                sent += len(await asyncio.gather(*in_flight))
+                sent += len(await acknowledged(in_flight, sent))
                 in_flight.clear()
         await producer.flush()
-        sent += len(await asyncio.gather(*in_flight))
+        sent += len(await acknowledged(in_flight, sent))
     finally:
         await producer.stop()
     return sent
+
+
+async def acknowledged(in_flight: list[Any], sent: int) -> list[Any]:
+    """Wait for the broker's acknowledgements of `in_flight`, or fail loudly: a producer
+    stuck on a broker that stopped answering must end the run, not hang it."""
+    try:
+        return list(await asyncio.wait_for(asyncio.gather(*in_flight), ACK_TIMEOUT_S))
+    except TimeoutError as exc:
+        raise RuntimeError(
+            f"no acknowledgement for {len(in_flight)} records within {ACK_TIMEOUT_S:.0f} s "
+            f"({sent} acknowledged before them)"
+        ) from exc
 
 
 def live_records(bench: Bench, rate: float, seconds: float, speedup: float) -> Iterator[SimRecord]:
@@ -129,12 +143,12 @@ async def send_paced(
                 on_sent(last_send, sent)
                 last_report, reported = last_send, sent
             if len(in_flight) >= ACK_EVERY:
-                await asyncio.gather(*in_flight)
+                await acknowledged(in_flight, sent)
                 in_flight.clear()
         if on_sent is not None and sent > reported:
             on_sent(last_send, sent)
         await producer.flush()
-        await asyncio.gather(*in_flight)
+        await acknowledged(in_flight, sent)
     finally:
         await producer.stop()
     return sent

@@ -424,6 +424,11 @@ class LocalKafka:
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs (benchmarks read its CPU time)."""
+        return self._proc.pid if self.is_running() and self._proc is not None else None
+
     def start(self, timeout: float = 90) -> None:
         """Start the broker and return once it answers requests (no-op if running)."""
         if self.is_running():

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from streams.changelog import write_changelogs
 from streams.config import Settings
 from streams.health import BrokerProbe
 from streams.ingest.batchsend import send_batches
@@ -54,6 +55,11 @@ class Pipeline:
         self.dead_letter_topic = settings.topic(DEAD_LETTER)
         self.prefix_len = len(settings.topic_prefix)
 
+    @property
+    def kafka(self) -> Any:
+        """aiokafka's producer under Faust's: for its record-batch API (batchsend.py)."""
+        return self.app.producer._ensure_producer()
+
     def install(self) -> None:
         """Subscribe the topics and hand their batches to the handlers."""
         for topic in INPUT_TOPICS:
@@ -89,9 +95,8 @@ class Pipeline:
                 source = invalid_identity(topic, tp.partition, record.offset)
                 key, value = encode_valid(topic, result, record.value, self.site_hosts, source)
             routed.append((partition_for(key, n), key, value))
-        producer = self.app.producer._ensure_producer()  # aiokafka's, for its batch API
         # Offsets are acknowledged only once every routed record is in Kafka.
-        await asyncio.gather(*await send_batches(producer, self.routed_topic, routed))
+        await asyncio.gather(*await send_batches(self.kafka, self.routed_topic, routed))
 
     async def fold_batch(self, tp: Any, records: Sequence[Any]) -> None:
         """Fold routed records into the partition's state and the process's metrics."""
@@ -126,7 +131,7 @@ class Pipeline:
             await self._dead_letter(rec)
         if tally.emissions:
             await self._emit(folder, tally.emissions)
-        self.tables.write_changes(folder.stores, folder.partition)
+        await write_changelogs(self.kafka, self.tables.tables, folder.stores, folder.partition)
         self.metrics.apply(tally)
 
     async def _emit(self, folder: PartitionFolder, emissions: list[Emission]) -> None:

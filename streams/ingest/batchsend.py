@@ -16,9 +16,10 @@ from typing import Any
 
 
 async def send_batches(
-    producer: Any, topic: str, records: Iterable[tuple[int, bytes, bytes]]
+    producer: Any, topic: str, records: Iterable[tuple[int, bytes, bytes | None]]
 ) -> list[asyncio.Future[Any]]:
-    """Queue `(partition, key, value)` records; one delivery future per batch sent."""
+    """Queue `(partition, key, value)` records (no value: a tombstone); one delivery
+    future per batch sent. A partition's batches go out in order."""
     builders: dict[int, Any] = {}
     futures: list[asyncio.Future[Any]] = []
     for partition, key, value in records:
@@ -29,7 +30,8 @@ async def send_batches(
             futures.append(await producer.send_batch(builder, topic, partition=partition))
             builder = builders[partition] = producer.create_batch()
             if builder.append(key=key, value=value, timestamp=None) is None:
-                raise ValueError(f"a record of {len(key) + len(value)} bytes fits no batch")
+                size = len(key) + len(value or b"")
+                raise ValueError(f"a record of {size} bytes fits no batch")
     for partition, builder in builders.items():
         futures.append(await producer.send_batch(builder, topic, partition=partition))
     return futures

@@ -23,9 +23,13 @@ from streams.topics import INPUT_TOPICS
 STREAM_INDEX: dict[str, int] = {t: i for i, t in enumerate(INPUT_TOPICS)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Routed:
-    """One record as the folder sees it. `reason` is set for invalid records only."""
+    """One record as the folder sees it. `reason` is set for invalid records only.
+
+    Read-only by convention, not `frozen`: a frozen dataclass's `__init__` costs three
+    times as much (one `object.__setattr__` a field), once per event.
+    """
 
     stream: str
     identity: str
