@@ -8,6 +8,7 @@ JSON Schema follows. Custom error types (`rfc3339_timestamp`, `timestamp_out_of_
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -96,14 +97,20 @@ UserAgent = Annotated[str, StringConstraints(max_length=1000)]
 URL_MAX_LENGTH = 2048
 
 
-def _check_http_url(value: str) -> str:
-    """Require an absolute http(s) URL with a host; return it unchanged (byte-exact)."""
+@functools.lru_cache(maxsize=16_384)
+def _has_host(value: str) -> bool:
+    """Whether `value` parses as a URL with a host and a valid port. Cached: a site's
+    page and referrer URLs repeat from one view to the next."""
     try:
         parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
     except ValueError:
-        parts, port_ok = None, False
-    if parts is None or not parts.hostname or not port_ok:
+        return False
+
+
+def _check_http_url(value: str) -> str:
+    """Require an absolute http(s) URL with a host; return it unchanged (byte-exact)."""
+    if not _has_host(value):
         raise PydanticCustomError(
             "url_invalid", "must be an absolute http or https URL with a host"
         )
