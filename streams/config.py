@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     idle_seconds: float = Field(default=60.0, gt=0)
     dedup_horizon_seconds: float = Field(default=3600.0, ge=3600)
     future_tolerance_seconds: float = Field(default=600.0, ge=0)
+    #: event time the per-minute series are kept for: the engagement baseline looks
+    #: back two weeks (and 135 minutes), the API at most 7 days
+    series_retention_seconds: float = Field(default=15 * 86400.0, ge=15 * 86400.0)
 
     #: how often the leader's engagement watch looks for newly closed minutes
     alert_interval_seconds: float = Field(default=30.0, gt=0)

@@ -44,19 +44,6 @@ class PulseTables:
         """DictStores over the tables' in-memory data, for one batch."""
         return Stores(**{name: DictStore(_backing_dict(t)) for name, t in self.tables.items()})
 
-    def write_changes(self, stores: Stores, partition: int) -> int:
-        """Send each key the batch changed to its changelog once; returns how many."""
-        sent = 0
-        for name, table in self.tables.items():
-            store: DictStore = getattr(stores, name)
-            changed, deleted = store.take_changes()
-            for key, value in changed.items():
-                table.send_changelog(partition, key, value)
-            for key in deleted:
-                table.send_changelog(partition, key, None, value_serializer="raw")
-            sent += len(changed) + len(deleted)
-        return sent
-
     def data(self, name: str) -> dict[str, Any]:
         """The live key → value dict of a table (all partitions this worker holds)."""
         return _backing_dict(self.tables[name])

@@ -120,6 +120,7 @@ class Pipeline:
             self.settings.label_cap,
             self.settings.grace_seconds,
             emitted,
+            series_retention=self.settings.series_retention_seconds,
         )
         self.folders[partition] = folder
         self.last_seen[partition] = time.time()

@@ -8,7 +8,8 @@ a crash changes nothing it already changed, and counts stay exact through restar
 
 from __future__ import annotations
 
-from collections import Counter
+import sys
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,10 @@ from streams.store import Store, Value, fresh
 from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock
 
 BANNER_ACTIONS = {"banner.shown": "shown", "banner.clicked": "clicked"}
+#: How long the per-minute series (articles, sections, campaigns) are kept, in event
+#: time: every reader looks back at most 14 days and 135 minutes (the engagement
+#: detector's seasonal lags); the API's spans reach 7 days.
+SERIES_RETENTION_SECONDS = 15 * 24 * 3600.0
 
 
 @dataclass
@@ -96,6 +101,25 @@ def new_article() -> Value:
     }
 
 
+def shared(value: Any) -> Any:
+    """One copy of a repeated string (a section, a language, a tag, an author) for every
+    article that has it, instead of one a record; lists of them too. Other values as is."""
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return [sys.intern(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+#: meta fields whose values repeat across articles (the others are each article's own)
+SHARED_META = frozenset({"section", "language", "authors", "tags"})
+
+
+def article_meta(e: dict[str, Any]) -> dict[str, Any]:
+    """What an article value keeps of its `article.published` event."""
+    return {k: shared(e.get(k)) if k in SHARED_META else e.get(k) for k in META_FIELDS}
+
+
 def section_at(article: Value, offset: int) -> str:
     """The article's section as of routed offset `offset` (same answer on replay)."""
     section = "unknown"
@@ -129,11 +153,13 @@ class PartitionFolder:
         label_cap: int,
         grace: float = 300.0,
         emitted: set[str] | None = None,
+        series_retention: float = SERIES_RETENTION_SECONDS,
     ) -> None:
         self.partition = partition
         self.stores = stores
         self.label_cap = label_cap
         self.grace = grace
+        self.series_retention = series_retention
         self.dedup = DedupIndex.restore(partition, horizon, stores.dedup)
         self.sketches = SketchCache()
         self.window_sketches = SketchCache()
@@ -141,6 +167,11 @@ class PartitionFolder:
         #: windows whose records were sent after the last saved checkpoint (read back)
         self.emitted = emitted or set()
         self.wm_key = f"{partition}|wm"
+        #: the partition's series keys by hour, for their expiry
+        self.series_hours: defaultdict[int, list[str]] = defaultdict(list)
+        for key in stores.series.keys_with_prefix(f"{partition}|"):
+            self.series_hours[int(key.rsplit("|", 1)[1])].append(key)
+        self.floor = self.series_floor()  # as of the saved watermark, once a batch
 
     @property
     def watermark(self) -> float:
@@ -162,6 +193,7 @@ class PartitionFolder:
         p = self.partition
         clock = totals.get(self.wm_key) or new_clock()
         t, m = clock_at(clock, batch[0][0])
+        self.floor = self.series_floor()
         for offset, rec in batch:
             seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, t)
             if seen == COPY:
@@ -195,6 +227,7 @@ class PartitionFolder:
         if last > clock["o"]:
             advance(clock, last, t, target)
             totals.put(self.wm_key, clock)
+        self.expire_series()
         return tally
 
     def close(self, watermark: float) -> list[Emission]:
@@ -243,7 +276,7 @@ class PartitionFolder:
             if not rec.bot:  # the sketch is saved in the same value, so it has the reader
                 self.sketches.add(akey, article["r"], e["reader_id"])
                 sources = article.setdefault("src", {})
-                source = rec.referrer_class or "other"
+                source = sys.intern(rec.referrer_class or "other")
                 sources[source] = sources.get(source, 0) + 1
             self.stores.articles.put(akey, article)
         if windowed:
@@ -292,13 +325,36 @@ class PartitionFolder:
                 window[name] += by
         self.stores.windows.put(key, window)
 
+    def series_floor(self) -> int:
+        """The oldest hour the series keep: the one `series_retention` before the saved
+        watermark. The saved watermark never goes back (a replay reads the newer one),
+        so an hour once expired stays expired."""
+        return int((self.watermark - self.series_retention) // 3600)
+
+    def expire_series(self) -> int:
+        """Delete the series keys of hours before the floor; returns how many went.
+
+        Deleted through the store, so each gets a tombstone in the changelog.
+        """
+        floor = self.series_floor()
+        gone = 0
+        for hour in [h for h in self.series_hours if h < floor]:
+            for key in self.series_hours.pop(hour):
+                self.stores.series.delete(key)
+                gone += 1
+        return gone
+
     def _series(self, prefix: str, event_time: float, offset: int, add: dict[str, int]) -> None:
         """Per-minute counts in hourly keys `prefix|hour` (60 slots a field)."""
         minute = int(event_time // 60)
-        key = f"{prefix}|{minute // 60}"
+        hour = minute // 60
+        key = f"{prefix}|{hour}"
         value = self.stores.series.get(key)
         if value is None:
+            if hour < self.floor:
+                return  # expired already (a replayed record): it would only be deleted
             value = {"o": -1, "f": {}}
+            self.series_hours[hour].append(key)
         elif offset <= value["o"]:
             return
         fields = value["f"]
@@ -317,10 +373,10 @@ class PartitionFolder:
         if fresh(article, offset):
             if article["first"] is None:
                 article["first"] = offset
-            article["meta"] = {k: e.get(k) for k in META_FIELDS}
+            article["meta"] = article_meta(e)
             sections = article["sections"]
             if not sections or sections[-1][1] != e["section"]:
-                sections.append([offset, e["section"]])
+                sections.append([offset, sys.intern(e["section"])])
             article["o"] = offset
             self.stores.articles.put(akey, article)
         # a new article is counted by the record that first published it, on replay too

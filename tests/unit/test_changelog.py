@@ -13,7 +13,9 @@ def test_changed_keys_become_json_records_and_deleted_keys_tombstones() -> None:
     store.put("0|a|cms:1", {"o": 7, "views": 3, "title": "Саммит"})
     store.put("0|a|cms:2", {"o": 8, "views": 1})
     store.delete("0|gone")
-    records = changelog_records(store, 0)
+    count, lazy = changelog_records(store, 0)
+    records = list(lazy)
+    assert count == len(records) == 3
     assert {p for p, _, _ in records} == {0}
     written = {orjson.loads(k): (orjson.loads(v) if v is not None else None) for _, k, v in records}
     assert written == {
@@ -21,7 +23,8 @@ def test_changed_keys_become_json_records_and_deleted_keys_tombstones() -> None:
         "0|a|cms:2": {"o": 8, "views": 1},
         "0|gone": None,
     }
-    assert changelog_records(store, 0) == []  # taken: the next batch starts clean
+    count, lazy = changelog_records(store, 0)
+    assert (count, list(lazy)) == (0, [])  # taken: the next batch starts clean
 
 
 def test_replaying_the_records_rebuilds_the_store() -> None:
@@ -30,7 +33,7 @@ def test_replaying_the_records_rebuilds_the_store() -> None:
         live.put(f"0|k{i}", {"o": i, "n": i * i})
     live.delete("0|old")
     recovered: dict[str, object] = {"0|old": {"o": 0}}
-    for _, key, value in changelog_records(live, 0):
+    for _, key, value in changelog_records(live, 0)[1]:
         if value is None:
             recovered.pop(orjson.loads(key), None)
         else:
