@@ -21,6 +21,7 @@ import orjson
 from schemas import TOPIC_EVENT_TYPES
 from schemas.examples import EXAMPLES
 from streams.ingest.decode import Rejected, decode
+from streams.ingest.dedup import segment_entries
 from streams.ingest.fold import PartitionFolder, Stores
 from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
 from streams.store import DictStore, Store
@@ -194,7 +195,7 @@ def state(stores: Stores, *, watermark_history: bool = True) -> dict[str, Any]:
     ids: dict[str, tuple[Any, ...]] = {}
     for key, value in data.pop("dedup").items():
         bucket = key.split("|")[2]
-        for identity, *where in value["ids"]:
+        for identity, *where in segment_entries(value):
             ids[identity] = (bucket, *where)
     data["dedup_ids"] = ids
     if not watermark_history:

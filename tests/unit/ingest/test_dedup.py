@@ -6,7 +6,16 @@ import copy
 
 import pytest
 
-from streams.ingest.dedup import COPY, DUPLICATE, NEW, REPLAY, DedupIndex
+from streams.ingest.dedup import (
+    COPY,
+    DUPLICATE,
+    NEW,
+    REPLAY,
+    DedupIndex,
+    id_key,
+    seen_value,
+    source_code,
+)
 from streams.store import DictStore
 
 P = 5
@@ -77,7 +86,7 @@ def test_flush_writes_one_segment_per_bucket_named_by_its_first_offset() -> None
     keys = sorted(store.data)
     assert keys == sorted(f"{P}|dd|{MINUTE + m}|{100 + 2 * m}" for m in range(5))
     assert store.data[f"{P}|dd|{MINUTE}|100"] == {
-        "ids": [[eid(0), 100, src(0)], [eid(1), 101, src(1)]]
+        "lines": f"{eid(0)} 100 {src(0)}\n{eid(1)} 101 {src(1)}"
     }
     assert store.dirty == set(keys)
 
@@ -99,9 +108,7 @@ def test_a_duplicate_persists_only_its_source() -> None:
     assert index.check(eid(3), 181, src(99), T0 + 90, T0) == DUPLICATE
     index.flush(store)
     changed, deleted = store.take_changes()
-    assert [entry for value in changed.values() for entry in value["ids"]] == [
-        [f"src:{src(99)}", 181, src(99)]
-    ]
+    assert [value["lines"] for value in changed.values()] == [f"src:{src(99)} 181 {src(99)}"]
     assert deleted == set()
 
 
@@ -146,7 +153,7 @@ def test_a_replayed_batch_never_overwrites_an_earlier_segment() -> None:
         assert store.data[key] == value
     new = {k: v for k, v in store.data.items() if k not in before}
     assert new == {
-        f"{P}|dd|{MINUTE + 5}|110": {"ids": [[eid(10), 110, src(10)], [eid(11), 111, src(11)]]}
+        f"{P}|dd|{MINUTE + 5}|110": {"lines": f"{eid(10)} 110 {src(10)}\n{eid(11)} 111 {src(11)}"}
     }
 
 
@@ -214,3 +221,74 @@ def test_an_id_is_kept_at_least_until_the_horizon_passes_it(event_time: float, b
     assert list(store.data) == [f"{P}|dd|{bucket}|1"]
     assert index.expire(store, watermark) == 0
     assert index.check(eid(1), 2, src(2), event_time, watermark) == DUPLICATE
+
+
+ROUTED_SOURCE = "web.page-viewed/3/123456"
+
+
+def test_canonical_uuids_and_router_sources_are_kept_as_integers() -> None:
+    index = DedupIndex(P, HORIZON)
+    index.check(eid(1), 10, ROUTED_SOURCE, T0, T0)
+    ((key, seen),) = index.first_offset.items()
+    assert isinstance(key, int) and isinstance(seen, int)
+    assert index.check(eid(1), 10, "web.page-viewed/3/999", T0, T0) == REPLAY
+    assert index.check(eid(1), 11, ROUTED_SOURCE, T0, T0) == COPY
+    assert index.check(eid(1), 12, "web.page-viewed/2/123456", T0, T0) == DUPLICATE
+    assert index.check(eid(1), 13, "web.page-viewed/2/123456", T0, T0) == COPY  # of the duplicate
+    assert index.check(eid(1), 14, "web.banner-events/3/123456", T0, T0) == DUPLICATE
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        "0000000A-0000-4000-8000-000000000001",  # not lower case: not the canonical form
+        "00000000_0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-00000000000g",
+        "web.page-viewed/0/17",
+        "src:web.page-viewed/0/17",
+    ],
+)
+def test_identities_that_are_not_canonical_uuids_keep_their_string(identity: str) -> None:
+    assert id_key(identity) == identity
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "web.page-viewed/03/5",  # a leading zero: another string than ".../3/5"
+        "web.page-viewed/3/05",
+        "web.page-viewed/3/-5",
+        "web.page-viewed/3",
+        "other.topic/3/5",
+        "2:5000",
+        "",
+        f"web.page-viewed/3/{1 << 48}",
+        "web.page-viewed/2048/1",
+    ],
+)
+def test_sources_that_are_not_exactly_router_sources_keep_their_string(source: str) -> None:
+    assert source_code(source) is None
+    assert seen_value(7, source) == (7, source)
+
+
+def test_distinct_router_sources_get_distinct_codes() -> None:
+    sources = [
+        f"{topic}/{p}/{o}"
+        for topic in ("cms.article-published", "web.page-viewed", "web.banner-events")
+        for p in (0, 1, 7, 2047)
+        for o in (0, 1, 10, (1 << 48) - 1)
+    ]
+    codes = [source_code(s) for s in sources]
+    assert None not in codes
+    assert len(set(codes)) == len(sources)
+
+
+def test_segments_written_as_lists_before_the_line_format_are_restored() -> None:
+    store = DictStore(
+        {f"{P}|dd|{MINUTE}|100": {"ids": [[eid(0), 100, ROUTED_SOURCE], [eid(1), 101, src(1)]]}}
+    )
+    index = DedupIndex.restore(P, HORIZON, store)
+    assert len(index) == 2
+    assert index.check(eid(0), 100, ROUTED_SOURCE, T0, T0) == REPLAY
+    assert index.check(eid(1), 150, src(1), T0, T0) == COPY
+    assert index.check(eid(1), 151, src(2), T0, T0) == DUPLICATE
