@@ -40,7 +40,7 @@ test-reliability: $(STAMP) ## failure scenarios on the real broker (kills, broke
 test: $(STAMP) lint ## everything CI runs: lint, unit, integration and reliability tests on the real broker
 	$(BIN)/pytest tests -q
 
-bench: $(STAMP) ## the benchmark on a local Kafka (~40 min; BENCH_ARGS=--quick for a minute): benchmarks/results/
+bench: $(STAMP) ## the benchmark on a local Kafka (~35 min; BENCH_ARGS=--quick for a minute): benchmarks/results/
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 format: $(STAMP) ## apply ruff's formatting and safe fixes
