@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit test-integration test-reliability bench lint format schemas clean
+.PHONY: help install demo test test-unit test-integration test-reliability bench profile lint format schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ test: $(STAMP) lint ## everything CI runs: lint, unit, integration and reliabili
 
 bench: $(STAMP) ## the benchmark on a local Kafka (~35 min; BENCH_ARGS=--quick for a minute): benchmarks/results/
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+profile: $(STAMP) ## where one worker's CPU goes: py-spy over a 200,000-event drain (benchmarks/results/profile.md)
+	$(BIN)/python -m benchmarks.profile
 
 format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
