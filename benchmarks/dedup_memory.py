@@ -14,17 +14,12 @@ import os
 import random
 import sys
 import uuid
-from pathlib import Path
 
+from benchmarks.procstat import rss_mb
 from streams.ingest.dedup import DedupIndex
 from streams.store import DictStore
 
 T0 = 1_795_888_800.0
-
-
-def rss_mib() -> float:
-    resident_pages = int(Path(f"/proc/{os.getpid()}/statm").read_text().split()[1])
-    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             index.expire(store, T0 + second)
             store.take_changes()
         if second % 600 == 599:
-            held = f"ids held {len(index):9,d}"
-            print(f"event time {second + 1:5d} s  {held}  RSS {rss_mib():6.1f} MiB", flush=True)
+            held, rss = f"ids held {len(index):9,d}", rss_mb(os.getpid())
+            print(f"event time {second + 1:5d} s  {held}  RSS {rss:6.1f} MiB", flush=True)
     return 0
 
 
