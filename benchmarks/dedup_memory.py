@@ -17,6 +17,7 @@ import uuid
 
 from benchmarks.procstat import rss_mb
 from streams.ingest.dedup import DedupIndex
+from streams.malloc import pin_mmap_threshold
 from streams.store import DictStore
 
 T0 = 1_795_888_800.0
@@ -26,7 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.dedup_memory", description=__doc__)
     p.add_argument("--ids-per-second", type=int, default=625, help="of event time")
     p.add_argument("--seconds", type=int, default=7200, help="event time covered")
+    p.add_argument(
+        "--dynamic-mmap-threshold",
+        action="store_true",
+        help="leave glibc's mmap threshold dynamic (the worker pins it; streams/malloc.py)",
+    )
     args = p.parse_args(argv)
+    if not args.dynamic_mmap_threshold:
+        pin_mmap_threshold()  # as `pulse worker` does
     rng = random.Random(1)
     store, index, n = DictStore(), DedupIndex(0, 3600.0), 0
     for second in range(args.seconds):

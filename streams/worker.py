@@ -17,6 +17,7 @@ from streams.api.views import install_views
 from streams.app import create_app
 from streams.config import Settings, kafka_client_security
 from streams.ingest.agents import Pipeline
+from streams.malloc import pin_mmap_threshold
 from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
 from streams.topics import DEAD_LETTER, INPUT_TOPICS, OUTPUT_TOPICS, ROUTED
@@ -111,6 +112,7 @@ def connection_problem(settings: Settings, exc: BaseException) -> str:
 
 def run_worker(settings: Settings) -> int:
     """`pulse worker`: create topics, then run the Faust worker until stopped."""
+    pin_mmap_threshold()
     try:
         import uvloop
 

@@ -2,7 +2,8 @@
 
 Ids are kept in memory per event-time minute bucket; each batch persists the ids it
 adds as one segment (not one changelog write per event). A bucket older than the
-watermark minus the horizon is dropped with its segments.
+watermark minus the horizon is dropped with its segments. Ids older than a minute or
+two live in flat arrays (`idtable.py`), not in a dict.
 
 Each id remembers where it was first folded (the routed offset) and where it came from
 (the input partition and offset), which tells four cases apart:
@@ -16,10 +17,17 @@ Each id remembers where it was first folded (the routed offset) and where it cam
 
 from __future__ import annotations
 
+import base64
 import re
+import struct
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
+from streams.ingest.idtable import MASK64, FrozenIds, packable
 from streams.store import Store
 from streams.topics import INPUT_TOPICS
 
@@ -82,27 +90,71 @@ def same_source(seen: Seen, source: str) -> bool:
     return source_code(source) == seen & _SOURCE_MASK
 
 
+#: open (dict) buckets older than the current minute move to the arrays once there are
+#: this many of them, or this many ids in them: a batch of stragglers does not pay for
+#: an O(n) insertion into the arrays each time
+MAX_OLD_OPEN_BUCKETS = 4
+MAX_OLD_OPEN_IDS = 16_384
+_MISSING = object()
+
+
 @dataclass
 class DedupIndex:
-    """The ids of one partition of the routed topic."""
+    """The ids of one partition of the routed topic.
+
+    Recent ids (this minute and the last, plus a few stragglers) sit in one dict per
+    event-time minute; older ones move to `FrozenIds` arrays (36 bytes an id) or, when
+    they are not a UUID with a router source, to `odd`. Nothing is ever deleted from a
+    dict that keeps growing, so memory stays flat under churn.
+    """
 
     partition: int
     horizon_seconds: float
-    first_offset: dict[Key, Seen] = field(default_factory=dict)
-    buckets: dict[int, list[Key]] = field(default_factory=lambda: defaultdict(list))
+    open: dict[int, dict[Key, Seen]] = field(default_factory=dict)
+    frozen: FrozenIds = field(default_factory=FrozenIds)
+    odd: dict[Key, Seen] = field(default_factory=dict)
+    odd_buckets: dict[int, list[Key]] = field(default_factory=lambda: defaultdict(list))
     segments: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    #: bucket -> (first routed offset, lines "identity offset source") of this batch
-    pending: dict[int, tuple[int, list[str]]] = field(default_factory=dict)
+    #: bucket -> (first routed offset, packed records, lines) of this batch's new ids
+    pending: dict[int, tuple[int, list[bytes], list[str]]] = field(default_factory=dict)
+    #: what the arrays said about this batch's ids (see `prepare`)
+    hits: dict[Key, Seen | None] = field(default_factory=dict)
 
     def prefix(self) -> str:
         return f"{self.partition}|dd|"
+
+    def prepare(self, identities: Iterable[str]) -> None:
+        """Look a batch's ids up in the arrays in one vectorised pass, before `check`.
+
+        Optional: `check` looks a key up on its own when it was not prepared, which is
+        exact but costs a numpy call per record.
+        """
+        if not len(self.frozen.hi):
+            self.hits = {}
+            return
+        keys = [k for k in map(id_key, identities) if isinstance(k, int)]
+        found = self.frozen.find(keys)
+        self.hits = {k: found.get(k) for k in keys}
+
+    def _first(self, key: Key) -> Seen | None:
+        for table in self.open.values():
+            seen = table.get(key)
+            if seen is not None:
+                return seen
+        seen = self.odd.get(key)
+        if seen is not None or not isinstance(key, int) or not len(self.frozen.hi):
+            return seen
+        hit = self.hits.get(key, _MISSING)
+        if hit is _MISSING:
+            return self.frozen.find([key]).get(key)
+        return hit  # type: ignore[return-value]
 
     def check(
         self, identity: str, offset: int, source: str, event_time: float, watermark: float
     ) -> str:
         """NEW, REPLAY, COPY or DUPLICATE (see the module docstring)."""
         key = id_key(identity)
-        first = self.first_offset.get(key)
+        first = self._first(key)
         if first is None:
             self._remember(key, identity, offset, source, event_time, watermark)
             return NEW
@@ -113,7 +165,7 @@ class DedupIndex:
         # A duplicate. Remember its own source too, so that a copy of *it* sent again by
         # a restarted router is not counted as one more duplicate.
         src_key = f"src:{source}"
-        seen = self.first_offset.get(src_key)
+        seen = self._first(src_key)
         if seen is None:
             self._remember(src_key, src_key, offset, source, event_time, watermark)
             return DUPLICATE
@@ -128,59 +180,153 @@ class DedupIndex:
         event_time: float,
         watermark: float,
     ) -> None:
-        self.first_offset[key] = seen_value(offset, source)
+        seen = seen_value(offset, source)
         floor = _bucket_of(watermark - self.horizon_seconds)
         bucket = max(_bucket_of(event_time), floor)
-        self.buckets[bucket].append(key)
-        line = f"{identity} {offset} {source}"
+        table = self.open.get(bucket)
+        if table is None:
+            table = self.open[bucket] = {}
+        table[key] = seen
         pending = self.pending.get(bucket)
         if pending is None:
-            self.pending[bucket] = (offset, [line])
+            pending = self.pending[bucket] = (offset, [], [])
+        if packable(key, seen):
+            pending[1].append(pack_entry(key, seen))  # type: ignore[arg-type]
         else:
-            pending[1].append(line)
+            pending[2].append(f"{identity} {offset} {source}")
 
     def flush(self, store: Store) -> None:
-        """Write this batch's new ids as one segment per bucket: one string, a line an id.
+        """Write this batch's new ids as one segment per bucket.
 
         A segment is named after the first offset it holds: a replayed batch only adds
         ids that were never persisted, so it can never overwrite an earlier segment.
+        UUIDs with router sources are packed (32 bytes each, base64 in "p"); anything
+        else is a line "identity offset source" in "lines".
         """
-        for bucket, (first, lines) in self.pending.items():
+        for bucket, (first, packed, lines) in self.pending.items():
             key = f"{self.prefix()}{bucket}|{first}"
-            store.put(key, {"lines": "\n".join(lines)})
+            value: dict[str, str] = {}
+            if packed:
+                value["p"] = base64.b64encode(b"".join(packed)).decode("ascii")
+            if lines:
+                value["lines"] = "\n".join(lines)
+            store.put(key, value)
             self.segments[bucket].append(key)
         self.pending.clear()
 
     def expire(self, store: Store, watermark: float) -> int:
-        """Forget buckets wholly older than the horizon; returns how many ids went."""
+        """Forget buckets wholly older than the horizon; returns how many ids went.
+        Then move settled buckets from their dicts to the arrays."""
         floor = _bucket_of(watermark - self.horizon_seconds)
-        gone = 0
-        for bucket in [b for b in self.buckets if b < floor]:
-            for key in self.buckets.pop(bucket):
-                self.first_offset.pop(key, None)
+        gone = self.frozen.expire(floor)
+        for bucket in [b for b in self.open if b < floor]:
+            gone += len(self.open.pop(bucket))
+        for bucket in [b for b in self.odd_buckets if b < floor]:
+            for key in self.odd_buckets.pop(bucket):
+                del self.odd[key]
                 gone += 1
-            for name in self.segments.pop(bucket, []):
+        for bucket in [b for b in self.segments if b < floor]:
+            for name in self.segments.pop(bucket):
                 store.delete(name)
+        self.settle(_bucket_of(watermark))
         return gone
+
+    def settle(self, current: int, force: bool = False) -> None:
+        """Move the dicts of buckets before the last minute into the arrays, once there
+        are enough of them to be worth an insertion (or always, with `force`)."""
+        old = [b for b in self.open if b < current - 1]
+        if not old:
+            return
+        few = len(old) < MAX_OLD_OPEN_BUCKETS
+        if not force and few and sum(len(self.open[b]) for b in old) < MAX_OLD_OPEN_IDS:
+            return
+        entries: list[tuple[int, int, int]] = []
+        for bucket in old:
+            for key, seen in self.open.pop(bucket).items():
+                if packable(key, seen):
+                    entries.append((key, seen, bucket))  # type: ignore[arg-type]
+                else:
+                    self.odd[key] = seen
+                    self.odd_buckets[bucket].append(key)
+        self.frozen.add(entries)
+        self.hits = {}
 
     @classmethod
     def restore(cls, partition: int, horizon_seconds: float, store: Store) -> DedupIndex:
-        """Rebuild from the segments recovered from the changelog (either format)."""
+        """Rebuild from the segments recovered from the changelog (any format)."""
         index = cls(partition, horizon_seconds)
+        packed: list[npt.NDArray[np.uint64]] = []
+        buckets: list[npt.NDArray[np.int64]] = []
+        entries: list[tuple[int, int, int]] = []
         for name in store.keys_with_prefix(index.prefix()):
             value = store.get(name)
             if value is None:
                 continue
             bucket = int(name.split("|")[2])
             index.segments[bucket].append(name)
+            rows = segment_packed(value)
+            packed.append(rows)
+            buckets.append(np.full(len(rows), bucket, dtype=np.int64))
             for identity, offset, source in segment_entries(value):
-                key = id_key(identity)
-                index.first_offset.setdefault(key, seen_value(offset, source))
-                index.buckets[bucket].append(key)
+                key, seen = id_key(identity), seen_value(offset, source)
+                if packable(key, seen):
+                    entries.append((key, seen, bucket))  # type: ignore[arg-type]
+                elif key not in index.odd:
+                    index.odd[key] = seen
+                    index.odd_buckets[bucket].append(key)
+        if entries:
+            packed.append(np.array([split_entry(*e[:2]) for e in entries], dtype=np.uint64))
+            buckets.append(np.array([e[2] for e in entries], dtype=np.int64))
+        if packed:
+            rows, bucket_column = np.concatenate(packed), np.concatenate(buckets)
+            first = first_occurrences(rows)
+            hi, lo, seen_hi, seen_lo = (rows[first, c] for c in range(4))
+            index.frozen.add_arrays(hi, lo, seen_hi, seen_lo, bucket_column[first])
         return index
 
+    def entries(self) -> dict[Key, Seen]:
+        """Every id held, as {key: seen} (for tests and checks, not the hot path)."""
+        out: dict[Key, Seen] = {k: v for k, v in self.frozen.items().items()}
+        out.update(self.odd)
+        for table in self.open.values():
+            out.update(table)
+        return out
+
     def __len__(self) -> int:
-        return len(self.first_offset)
+        return len(self.frozen) + len(self.odd) + sum(len(t) for t in self.open.values())
+
+
+#: a packed segment record: the UUID (two halves), the routed offset, the source code,
+#: big-endian unsigned 64-bit each
+_RECORD = struct.Struct(">QQQQ")
+
+
+def split_entry(key: int, seen: int) -> tuple[int, int, int, int]:
+    return key >> 64, key & MASK64, seen >> 64, seen & MASK64
+
+
+def pack_entry(key: int, seen: int) -> bytes:
+    return _RECORD.pack(key >> 64, key & MASK64, seen >> 64, seen & MASK64)
+
+
+def segment_packed(value: dict[str, object]) -> npt.NDArray[np.uint64]:
+    """A segment's packed records as rows (key hi, key lo, seen hi, seen lo)."""
+    encoded = value.get("p")
+    if not isinstance(encoded, str) or not encoded:
+        return np.empty((0, 4), dtype=np.uint64)
+    raw = base64.b64decode(encoded)
+    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
+
+
+def first_occurrences(rows: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+    """Indices of the rows whose key was not in an earlier row (restore keeps the first)."""
+    if not len(rows):
+        return np.empty(0, dtype=np.intp)
+    order = np.lexsort((rows[:, 1], rows[:, 0]))  # stable: equal keys keep their order
+    hi, lo = rows[order, 0], rows[order, 1]
+    repeat = np.zeros(len(rows), dtype=bool)
+    repeat[1:] = (hi[1:] == hi[:-1]) & (lo[1:] == lo[:-1])
+    return np.sort(order[~repeat])
 
 
 def segment_entries(value: dict[str, object]) -> list[tuple[str, int, str]]:

@@ -194,6 +194,7 @@ class PartitionFolder:
         clock = totals.get(self.wm_key) or new_clock()
         t, m = clock_at(clock, batch[0][0])
         self.floor = self.series_floor()
+        self.dedup.prepare([rec.identity for _, rec in batch])
         for offset, rec in batch:
             seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, t)
             if seen == COPY:

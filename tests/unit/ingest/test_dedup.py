@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams.ingest.dedup import (
     COPY,
@@ -12,7 +18,9 @@ from streams.ingest.dedup import (
     NEW,
     REPLAY,
     DedupIndex,
+    first_routed_offset,
     id_key,
+    same_source,
     seen_value,
     source_code,
 )
@@ -33,11 +41,16 @@ def src(n: int) -> str:
     return f"2:{5000 + n}"
 
 
-def seeded(store: DictStore) -> DedupIndex:
+def rsrc(n: int) -> str:
+    """An input record as the router names it: kept as an integer code."""
+    return f"web.page-viewed/2/{5000 + n}"
+
+
+def seeded(store: DictStore, source: Callable[[int], str] = src) -> DedupIndex:
     """Ten ids at routed offsets 100..109, two per minute from T0, flushed."""
     index = DedupIndex(P, HORIZON)
     for i in range(10):
-        assert index.check(eid(i), 100 + i, src(i), T0 + 30 * i, T0) == NEW
+        assert index.check(eid(i), 100 + i, source(i), T0 + 30 * i, T0) == NEW
     index.flush(store)
     return index
 
@@ -117,7 +130,7 @@ def test_restore_gives_the_same_answers() -> None:
     live = seeded(store)
     restored = DedupIndex.restore(P, HORIZON, DictStore(copy.deepcopy(dict(store.data))))
     assert len(restored) == len(live) == 10
-    assert restored.first_offset == live.first_offset
+    assert restored.entries() == live.entries()
     for i in range(10):
         for offset, source in ((100 + i, src(i)), (300 + i, src(i)), (300 + i, src(50 + i))):
             assert restored.check(eid(i), offset, source, T0, T0) == live.check(
@@ -134,7 +147,7 @@ def test_restore_ignores_other_partitions_and_tombstones() -> None:
     other.flush(store)
     store.data[f"{P}|dd|{MINUTE + 9}|999"] = None  # a tombstone not yet compacted
     restored = DedupIndex.restore(P, HORIZON, store)
-    assert eid(50) not in restored.first_offset
+    assert id_key(eid(50)) not in restored.entries()
     assert len(restored) == 10
 
 
@@ -229,7 +242,7 @@ ROUTED_SOURCE = "web.page-viewed/3/123456"
 def test_canonical_uuids_and_router_sources_are_kept_as_integers() -> None:
     index = DedupIndex(P, HORIZON)
     index.check(eid(1), 10, ROUTED_SOURCE, T0, T0)
-    ((key, seen),) = index.first_offset.items()
+    ((key, seen),) = index.entries().items()
     assert isinstance(key, int) and isinstance(seen, int)
     assert index.check(eid(1), 10, "web.page-viewed/3/999", T0, T0) == REPLAY
     assert index.check(eid(1), 11, ROUTED_SOURCE, T0, T0) == COPY
@@ -292,3 +305,171 @@ def test_segments_written_as_lists_before_the_line_format_are_restored() -> None
     assert index.check(eid(0), 100, ROUTED_SOURCE, T0, T0) == REPLAY
     assert index.check(eid(1), 150, src(1), T0, T0) == COPY
     assert index.check(eid(1), 151, src(2), T0, T0) == DUPLICATE
+
+
+# --- ids settled into the arrays (idtable.FrozenIds) -------------------------------------
+
+
+def settled(store: DictStore) -> DedupIndex:
+    """`seeded` with router sources, then all ten moved to the arrays."""
+    index = seeded(store, rsrc)
+    index.settle(MINUTE + 30, force=True)
+    assert index.open == {} and len(index.frozen) == 10
+    return index
+
+
+def test_settled_ids_give_the_same_answers_as_fresh_ones() -> None:
+    fresh_index, settled_index = seeded(DictStore(), rsrc), settled(DictStore())
+    assert settled_index.entries() == fresh_index.entries()
+    settled_index.prepare([eid(i) for i in range(12)])
+    for i in range(10):
+        for offset, source in ((100 + i, rsrc(i)), (300 + i, rsrc(i)), (300 + i, rsrc(50 + i))):
+            want = fresh_index.check(eid(i), offset, source, T0, T0)
+            assert settled_index.check(eid(i), offset, source, T0, T0) == want
+    assert settled_index.check(eid(11), 900, src(11), T0, T0) == NEW
+
+
+def test_a_settled_id_is_found_without_prepare_too() -> None:
+    index = settled(DictStore())
+    index.prepare([])  # the batch's ids were not looked up in advance
+    assert index.check(eid(4), 104, rsrc(4), T0, T0) == REPLAY
+    assert index.check(eid(4), 777, rsrc(40), T0, T0) == DUPLICATE
+
+
+def test_settled_ids_expire_with_their_bucket() -> None:
+    store = DictStore()
+    index = settled(store)
+    store.take_changes()
+    watermark = T0 + HORIZON + 120  # minutes MINUTE and MINUTE + 1 go
+    assert index.expire(store, watermark) == 4
+    assert len(index) == 6
+    assert len(store.take_changes()[1]) == 2
+    for i in range(4):
+        assert index.check(eid(i), 500 + i, rsrc(50 + i), T0, watermark) == NEW
+    for i in range(4, 10):
+        assert index.check(eid(i), 500 + i, rsrc(50 + i), T0, watermark) == DUPLICATE
+
+
+def test_uuids_with_router_sources_are_persisted_packed_and_restored_into_the_arrays() -> None:
+    store = DictStore()
+    index = DedupIndex(P, HORIZON)
+    for i in range(3):
+        assert index.check(eid(i), 10 + i, f"web.page-viewed/1/{i}", T0, T0) == NEW
+    assert index.check("not-a-uuid", 13, "web.page-viewed/1/3", T0, T0) == NEW
+    index.flush(store)
+    ((_, value),) = store.data.items()
+    assert set(value) == {"p", "lines"}
+    assert len(base64.b64decode(value["p"])) == 3 * 32
+    assert value["lines"] == "not-a-uuid 13 web.page-viewed/1/3"
+    restored = DedupIndex.restore(P, HORIZON, store)
+    assert len(restored.frozen) == 3 and len(restored.odd) == 1
+    assert restored.entries() == index.entries()
+    assert restored.check(eid(2), 12, "web.page-viewed/1/2", T0, T0) == REPLAY
+    assert restored.check("not-a-uuid", 14, "web.page-viewed/1/3", T0, T0) == COPY
+
+
+def test_an_id_in_the_arrays_costs_forty_bytes() -> None:
+    index = DedupIndex(P, HORIZON)
+    for i in range(1000):
+        index.check(str(uuid.UUID(int=(i * 7919) << 64 | i)), i, f"web.page-viewed/0/{i}", T0, T0)
+    index.settle(MINUTE + 10, force=True)
+    assert len(index.frozen) == 1000
+    assert index.frozen.nbytes == 1000 * 40
+
+
+class Reference:
+    """The dedup rules with one plain dict: what DedupIndex must answer, however it
+    stores its ids."""
+
+    def __init__(self, horizon: float) -> None:
+        self.horizon = horizon
+        self.held: dict[object, tuple[object, int]] = {}
+
+    def check(self, identity: str, offset: int, source: str, t: float, wm: float) -> str:
+        first = self.held.get(id_key(identity))
+        if first is None:
+            self._remember(id_key(identity), offset, source, t, wm)
+            return NEW
+        if first_routed_offset(first[0]) == offset:  # type: ignore[arg-type]
+            return REPLAY
+        if same_source(first[0], source):  # type: ignore[arg-type]
+            return COPY
+        seen = self.held.get(f"src:{source}")
+        if seen is None:
+            self._remember(f"src:{source}", offset, source, t, wm)
+            return DUPLICATE
+        return DUPLICATE if first_routed_offset(seen[0]) == offset else COPY  # type: ignore[arg-type]
+
+    def _remember(self, key: object, offset: int, source: str, t: float, wm: float) -> None:
+        bucket = max(int(t // 60), int((wm - self.horizon) // 60))
+        self.held[key] = (seen_value(offset, source), bucket)
+
+    def expire(self, wm: float) -> None:
+        floor = int((wm - self.horizon) // 60)
+        self.held = {k: v for k, v in self.held.items() if v[1] >= floor}
+
+
+#: ids that share their high 64 bits (the arrays' sort key), random ones, and others
+IDENTITIES = (
+    [eid(n) for n in range(8)]
+    + [str(uuid.UUID(int=(n * 0x9E3779B97F4A7C15) % (1 << 128))) for n in range(1, 9)]
+    + ["web.page-viewed/0/1", "custom-id-7"]
+)
+SOURCES = ["web.page-viewed/0/5", "web.page-viewed/1/5", "web.banner-events/0/9", "2:5000"]
+
+#: a routed partition: one record (identity, source, event minute) per offset
+routed_log = st.lists(
+    st.tuples(st.sampled_from(IDENTITIES), st.sampled_from(SOURCES), st.integers(-30, 150)),
+    min_size=1,
+    max_size=40,
+)
+step = st.one_of(
+    st.tuples(st.just("check"), st.integers(0, 39)),  # an offset, read again or not
+    st.tuples(st.just("batch"), st.integers(0, 45)),  # watermark advances by minutes
+    st.tuples(st.just("settle")),
+    st.tuples(st.just("restore")),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(routed_log, st.lists(step, max_size=80))
+def test_answers_match_a_plain_dict_whatever_the_storage(
+    log: list[tuple[str, str, int]], steps: list[tuple[Any, ...]]
+) -> None:
+    horizon = 1800.0
+    store = DictStore()
+    index, ref = DedupIndex(P, horizon), Reference(horizon)
+    watermark = T0
+    for s in steps:
+        if s[0] == "check":
+            offset = s[1] % len(log)
+            identity, source, minutes = log[offset]
+            t = T0 + 60 * minutes
+            got = index.check(identity, offset, source, t, watermark)
+            assert got == ref.check(identity, offset, source, t, watermark), s
+        elif s[0] == "batch":
+            watermark += 60 * s[1]
+            index.flush(store)
+            index.expire(store, watermark)
+            ref.expire(watermark)
+            assert len(index) == len(ref.held)
+            index.prepare(IDENTITIES)
+        elif s[0] == "settle":
+            index.settle(int(watermark // 60), force=True)
+        else:
+            index.flush(store)
+            index = DedupIndex.restore(P, horizon, DictStore(copy.deepcopy(dict(store.data))))
+            index.expire(store, watermark)
+    assert {k: v for k, (v, _) in ref.held.items()} == index.entries()
+
+
+def test_ids_settled_after_prepare_are_still_found() -> None:
+    index = DedupIndex(P, HORIZON)
+    index.check(eid(9), 9, rsrc(9), T0, T0 + 600)
+    index.settle(int((T0 + 600) // 60), force=True)
+    index.prepare([eid(1)])  # looked up in the arrays: not there
+    assert index.check(eid(1), 10, rsrc(1), T0, T0 + 600) == NEW  # into this minute's dict
+    index.settle(int((T0 + 600) // 60), force=True)  # then into the arrays, mid-batch
+    assert index.open == {} and len(index.frozen) == 2
+    assert index.check(eid(1), 10, rsrc(1), T0, T0 + 600) == REPLAY
+    assert index.check(eid(1), 11, rsrc(2), T0, T0 + 600) == DUPLICATE
