@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import base64
 import re
-import struct
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,35 +89,42 @@ def same_source(seen: Seen, source: str) -> bool:
     return source_code(source) == seen & _SOURCE_MASK
 
 
-#: open (dict) buckets older than the current minute move to the arrays once there are
-#: this many of them, or this many ids in them: a batch of stragglers does not pay for
-#: an O(n) insertion into the arrays each time
+#: open buckets older than the current minute move to the arrays once there are this
+#: many of them, or this many ids in them: a batch of stragglers does not pay for an
+#: O(n) insertion into the arrays each time
 MAX_OLD_OPEN_BUCKETS = 4
 MAX_OLD_OPEN_IDS = 16_384
-_MISSING = object()
 
 
 @dataclass
 class DedupIndex:
     """The ids of one partition of the routed topic.
 
-    Recent ids (this minute and the last, plus a few stragglers) sit in one dict per
-    event-time minute; older ones move to `FrozenIds` arrays (36 bytes an id) or, when
-    they are not a UUID with a router source, to `odd`. Nothing is ever deleted from a
-    dict that keeps growing, so memory stays flat under churn.
+    Ids of the open buckets (this minute and the last, plus a few stragglers) sit in the
+    dict `recent`; older ones move to `FrozenIds` arrays (40 bytes an id) or, when they
+    are not a UUID with a router source, to `odd`. `recent` is rebuilt, never deleted
+    from, when buckets leave it: a dict that deletes and inserts under steady churn
+    resizes from its count, and RSS climbed in steps.
     """
 
     partition: int
     horizon_seconds: float
-    open: dict[int, dict[Key, Seen]] = field(default_factory=dict)
+    recent: dict[Key, Seen] = field(default_factory=dict)
+    #: the open buckets' keys; and per open bucket its flushed ids packed (for the
+    #: arrays) and the keys that are not packable (for `odd`): settling does no per-id work
+    open: dict[int, list[Key]] = field(default_factory=lambda: defaultdict(list))
+    chunks: dict[int, list[bytes]] = field(default_factory=lambda: defaultdict(list))
+    open_odd: dict[int, list[Key]] = field(default_factory=lambda: defaultdict(list))
     frozen: FrozenIds = field(default_factory=FrozenIds)
     odd: dict[Key, Seen] = field(default_factory=dict)
     odd_buckets: dict[int, list[Key]] = field(default_factory=lambda: defaultdict(list))
     segments: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    #: bucket -> (first routed offset, packed records, lines) of this batch's new ids
-    pending: dict[int, tuple[int, list[bytes], list[str]]] = field(default_factory=dict)
-    #: what the arrays said about this batch's ids (see `prepare`)
-    hits: dict[Key, Seen | None] = field(default_factory=dict)
+    #: bucket -> (first routed offset, packable (key, seen), lines) of this batch's new ids
+    pending: dict[int, tuple[int, list[tuple[int, int]], list[str]]] = field(default_factory=dict)
+    #: this batch's identities as keys (so that `check` does not parse them again), and
+    #: what the arrays hold for them (see `prepare`)
+    keys: dict[str, Key] = field(default_factory=dict)
+    hits: dict[int, int] = field(default_factory=dict)
 
     def prefix(self) -> str:
         return f"{self.partition}|dd|"
@@ -126,35 +132,36 @@ class DedupIndex:
     def prepare(self, identities: Iterable[str]) -> None:
         """Look a batch's ids up in the arrays in one vectorised pass, before `check`.
 
-        Optional: `check` looks a key up on its own when it was not prepared, which is
+        Optional: `check` looks an id that was not prepared up on its own, which is
         exact but costs a numpy call per record.
         """
-        if not len(self.frozen.hi):
+        self.keys = {identity: id_key(identity) for identity in identities}
+        if len(self.frozen.hi):
+            self.hits = self.frozen.find([k for k in self.keys.values() if type(k) is int])
+        else:
             self.hits = {}
-            return
-        keys = [k for k in map(id_key, identities) if isinstance(k, int)]
-        found = self.frozen.find(keys)
-        self.hits = {k: found.get(k) for k in keys}
 
-    def _first(self, key: Key) -> Seen | None:
-        for table in self.open.values():
-            seen = table.get(key)
-            if seen is not None:
-                return seen
-        seen = self.odd.get(key)
-        if seen is not None or not isinstance(key, int) or not len(self.frozen.hi):
-            return seen
-        hit = self.hits.get(key, _MISSING)
-        if hit is _MISSING:
-            return self.frozen.find([key]).get(key)
-        return hit  # type: ignore[return-value]
+    def _changed_arrays(self) -> None:
+        """What `prepare` found may be stale now: look ids up one by one until the next."""
+        self.keys, self.hits = {}, {}
+
+    def _first(self, key: Key, prepared: bool) -> Seen | None:
+        seen = self.recent.get(key)
+        if seen is None:
+            seen = self.odd.get(key)
+            if seen is None and type(key) is int and len(self.frozen.hi):
+                seen = self.hits.get(key) if prepared else self.frozen.find([key]).get(key)
+        return seen
 
     def check(
         self, identity: str, offset: int, source: str, event_time: float, watermark: float
     ) -> str:
         """NEW, REPLAY, COPY or DUPLICATE (see the module docstring)."""
-        key = id_key(identity)
-        first = self._first(key)
+        key = self.keys.get(identity)
+        prepared = key is not None
+        if key is None:
+            key = id_key(identity)
+        first = self._first(key, prepared)
         if first is None:
             self._remember(key, identity, offset, source, event_time, watermark)
             return NEW
@@ -165,7 +172,7 @@ class DedupIndex:
         # A duplicate. Remember its own source too, so that a copy of *it* sent again by
         # a restarted router is not counted as one more duplicate.
         src_key = f"src:{source}"
-        seen = self._first(src_key)
+        seen = self._first(src_key, False)
         if seen is None:
             self._remember(src_key, src_key, offset, source, event_time, watermark)
             return DUPLICATE
@@ -181,19 +188,18 @@ class DedupIndex:
         watermark: float,
     ) -> None:
         seen = seen_value(offset, source)
-        floor = _bucket_of(watermark - self.horizon_seconds)
-        bucket = max(_bucket_of(event_time), floor)
-        table = self.open.get(bucket)
-        if table is None:
-            table = self.open[bucket] = {}
-        table[key] = seen
+        bucket = max(int(event_time // 60), int((watermark - self.horizon_seconds) // 60))
+        self.recent[key] = seen
+        self.open[bucket].append(key)
         pending = self.pending.get(bucket)
         if pending is None:
             pending = self.pending[bucket] = (offset, [], [])
-        if packable(key, seen):
-            pending[1].append(pack_entry(key, seen))  # type: ignore[arg-type]
+        # an id_key int is under 2**128, a packed seen (offset < 2**63) too: packable
+        if type(key) is int and type(seen) is int:
+            pending[1].append((key, seen))
         else:
             pending[2].append(f"{identity} {offset} {source}")
+            self.open_odd[bucket].append(key)
 
     def flush(self, store: Store) -> None:
         """Write this batch's new ids as one segment per bucket.
@@ -207,7 +213,9 @@ class DedupIndex:
             key = f"{self.prefix()}{bucket}|{first}"
             value: dict[str, str] = {}
             if packed:
-                value["p"] = base64.b64encode(b"".join(packed)).decode("ascii")
+                raw = pack_entries(packed)
+                self.chunks[bucket].append(raw)  # what `settle` turns into arrays
+                value["p"] = base64.b64encode(raw).decode("ascii")
             if lines:
                 value["lines"] = "\n".join(lines)
             store.put(key, value)
@@ -216,11 +224,16 @@ class DedupIndex:
 
     def expire(self, store: Store, watermark: float) -> int:
         """Forget buckets wholly older than the horizon; returns how many ids went.
-        Then move settled buckets from their dicts to the arrays."""
+        Then move settled buckets from `recent` to the arrays."""
         floor = _bucket_of(watermark - self.horizon_seconds)
         gone = self.frozen.expire(floor)
-        for bucket in [b for b in self.open if b < floor]:
+        if gone:
+            self._changed_arrays()
+        expired = [b for b in self.open if b < floor]
+        for bucket in expired:
             gone += len(self.open.pop(bucket))
+            self.chunks.pop(bucket, None)
+            self.open_odd.pop(bucket, None)
         for bucket in [b for b in self.odd_buckets if b < floor]:
             for key in self.odd_buckets.pop(bucket):
                 del self.odd[key]
@@ -228,28 +241,39 @@ class DedupIndex:
         for bucket in [b for b in self.segments if b < floor]:
             for name in self.segments.pop(bucket):
                 store.delete(name)
-        self.settle(_bucket_of(watermark))
+        if not self.settle(_bucket_of(watermark)) and expired:
+            self._rebuild_recent()
         return gone
 
-    def settle(self, current: int, force: bool = False) -> None:
-        """Move the dicts of buckets before the last minute into the arrays, once there
+    def settle(self, current: int, force: bool = False) -> bool:
+        """Move the flushed buckets before the last minute into the arrays, once there
         are enough of them to be worth an insertion (or always, with `force`)."""
-        old = [b for b in self.open if b < current - 1]
+        old = [b for b in self.open if b < current - 1 and b not in self.pending]
         if not old:
-            return
+            return False
         few = len(old) < MAX_OLD_OPEN_BUCKETS
         if not force and few and sum(len(self.open[b]) for b in old) < MAX_OLD_OPEN_IDS:
-            return
-        entries: list[tuple[int, int, int]] = []
+            return False
+        rows, buckets = [], []
         for bucket in old:
-            for key, seen in self.open.pop(bucket).items():
-                if packable(key, seen):
-                    entries.append((key, seen, bucket))  # type: ignore[arg-type]
-                else:
-                    self.odd[key] = seen
-                    self.odd_buckets[bucket].append(key)
-        self.frozen.add(entries)
-        self.hits = {}
+            del self.open[bucket]
+            for key in self.open_odd.pop(bucket, ()):
+                self.odd[key] = self.recent[key]
+                self.odd_buckets[bucket].append(key)
+            chunk = unpack_entries(b"".join(self.chunks.pop(bucket, ())))
+            rows.append(chunk)
+            buckets.append(np.full(len(chunk), bucket, dtype=np.int64))
+        table = np.concatenate(rows)
+        hi, lo, seen_hi, seen_lo = (table[:, c] for c in range(4))
+        self.frozen.add_arrays(hi, lo, seen_hi, seen_lo, np.concatenate(buckets))
+        self._rebuild_recent()
+        self._changed_arrays()
+        return True
+
+    def _rebuild_recent(self) -> None:
+        """`recent` with only the open buckets' ids: a new dict, not deletions."""
+        recent = self.recent
+        self.recent = {key: recent[key] for keys in self.open.values() for key in keys}
 
     @classmethod
     def restore(cls, partition: int, horizon_seconds: float, store: Store) -> DedupIndex:
@@ -288,25 +312,29 @@ class DedupIndex:
         """Every id held, as {key: seen} (for tests and checks, not the hot path)."""
         out: dict[Key, Seen] = {k: v for k, v in self.frozen.items().items()}
         out.update(self.odd)
-        for table in self.open.values():
-            out.update(table)
+        out.update(self.recent)
         return out
 
     def __len__(self) -> int:
-        return len(self.frozen) + len(self.odd) + sum(len(t) for t in self.open.values())
+        return len(self.frozen) + len(self.odd) + len(self.recent)
 
 
-#: a packed segment record: the UUID (two halves), the routed offset, the source code,
-#: big-endian unsigned 64-bit each
-_RECORD = struct.Struct(">QQQQ")
+#: a packed segment record: the UUID's two halves, then the seen value's (routed offset;
+#: source code), big-endian unsigned 64-bit each
 
 
 def split_entry(key: int, seen: int) -> tuple[int, int, int, int]:
     return key >> 64, key & MASK64, seen >> 64, seen & MASK64
 
 
-def pack_entry(key: int, seen: int) -> bytes:
-    return _RECORD.pack(key >> 64, key & MASK64, seen >> 64, seen & MASK64)
+def pack_entries(entries: Sequence[tuple[int, int]]) -> bytes:
+    """(key, seen) pairs as packed segment records: 32 bytes each."""
+    return b"".join([k.to_bytes(16, "big") + s.to_bytes(16, "big") for k, s in entries])
+
+
+def unpack_entries(raw: bytes) -> npt.NDArray[np.uint64]:
+    """Packed segment records as rows (key hi, key lo, seen hi, seen lo)."""
+    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
 
 
 def segment_packed(value: dict[str, object]) -> npt.NDArray[np.uint64]:
@@ -314,8 +342,7 @@ def segment_packed(value: dict[str, object]) -> npt.NDArray[np.uint64]:
     encoded = value.get("p")
     if not isinstance(encoded, str) or not encoded:
         return np.empty((0, 4), dtype=np.uint64)
-    raw = base64.b64decode(encoded)
-    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
+    return unpack_entries(base64.b64decode(encoded))
 
 
 def first_occurrences(rows: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:

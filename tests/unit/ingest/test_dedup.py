@@ -372,6 +372,7 @@ def test_an_id_in_the_arrays_costs_forty_bytes() -> None:
     index = DedupIndex(P, HORIZON)
     for i in range(1000):
         index.check(str(uuid.UUID(int=(i * 7919) << 64 | i)), i, f"web.page-viewed/0/{i}", T0, T0)
+    index.flush(DictStore())
     index.settle(MINUTE + 10, force=True)
     assert len(index.frozen) == 1000
     assert index.frozen.nbytes == 1000 * 40
@@ -455,6 +456,7 @@ def test_answers_match_a_plain_dict_whatever_the_storage(
             assert len(index) == len(ref.held)
             index.prepare(IDENTITIES)
         elif s[0] == "settle":
+            index.flush(store)
             index.settle(int(watermark // 60), force=True)
         else:
             index.flush(store)
@@ -465,10 +467,15 @@ def test_answers_match_a_plain_dict_whatever_the_storage(
 
 def test_ids_settled_after_prepare_are_still_found() -> None:
     index = DedupIndex(P, HORIZON)
+    store = DictStore()
     index.check(eid(9), 9, rsrc(9), T0, T0 + 600)
+    index.flush(store)
     index.settle(int((T0 + 600) // 60), force=True)
     index.prepare([eid(1)])  # looked up in the arrays: not there
     assert index.check(eid(1), 10, rsrc(1), T0, T0 + 600) == NEW  # into this minute's dict
+    index.settle(int((T0 + 600) // 60), force=True)  # not flushed yet: stays
+    assert len(index.frozen) == 1
+    index.flush(store)
     index.settle(int((T0 + 600) // 60), force=True)  # then into the arrays, mid-batch
     assert index.open == {} and len(index.frozen) == 2
     assert index.check(eid(1), 10, rsrc(1), T0, T0 + 600) == REPLAY
