@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from streams import series as hourly
 from streams.readership.queries import split_key
 
 #: sections the detector never watches: not yet known, and the site's fronts
@@ -28,9 +29,9 @@ def local_section_minutes(
             if base + 59 < first or base > last:
                 continue
             minutes = out.setdefault(section, {})
-            for slot, views in enumerate(value["f"].get("views", ())):
+            for slot, views in hourly.counts(value, "views"):
                 minute = base + slot
-                if views and first <= minute <= last:
+                if first <= minute <= last:
                     minutes[minute] = minutes.get(minute, 0) + views
     return out
 

@@ -20,6 +20,7 @@ from streams.conversion.queries import funnel_rows, local_campaign_spans
 from streams.ingest.agents import Pipeline
 from streams.ingest.collector import BatchError, check_batch, token_ok
 from streams.ingest.partitioning import partition_for
+from streams.readership.meta import meta_field
 from streams.readership.queries import article_row, article_series, local_top
 from streams.totals import contract_totals, local_share, merge_shares
 from streams.web.api import int_param
@@ -158,7 +159,7 @@ def install_views(app: Any, settings: Settings, pipeline: Pipeline) -> None:
             return None
         row = article_row(article_id, article)
         since = end - MAX_MINUTES
-        published = (article.get("meta") or {}).get("published_at")
+        published = meta_field(article.get("meta"), "published_at")
         if published:
             since = int(datetime.fromisoformat(published).timestamp() // 60)
         row["series"] = article_series(tables.data("series"), key, since, end)

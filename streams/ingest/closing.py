@@ -16,6 +16,7 @@ import orjson
 
 from streams.conversion import windows as funnel
 from streams.readership import windows as readership
+from streams.readership.meta import meta_field
 from streams.store import Store, Value
 from streams.topics import FUNNEL, READERSHIP
 
@@ -117,8 +118,7 @@ class WindowCloser:
         if kind == readership.KIND:
             article_id = rest.rsplit("|", 1)[0]
             article = self.articles.get(f"{self.partition}|{article_id}")
-            meta = article.get("meta") if article else None
-            section = meta["section"] if meta else None
+            section = meta_field(article.get("meta"), "section") if article else None
             record = readership.final_record(article_id, minute, value, section)
             return Emission(READERSHIP, article_id.encode(), orjson.dumps(record), wid)
         campaign_id, variant, _ = rest.split("|")

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from streams import series as hourly
 from streams.conversion import windows as funnel
 from streams.ingest.closing import Emission, WindowCloser
 from streams.ingest.dedup import COPY, DUPLICATE, DedupIndex
 from streams.ingest.labels import UNATTRIBUTED, admit
 from streams.ingest.route import Routed
 from streams.readership import windows as readership
-from streams.readership.queries import META_FIELDS
+from streams.readership.meta import pack
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
 from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock
@@ -101,23 +102,10 @@ def new_article() -> Value:
     }
 
 
-def shared(value: Any) -> Any:
-    """One copy of a repeated string (a section, a language, a tag, an author) for every
-    article that has it, instead of one a record; lists of them too. Other values as is."""
-    if isinstance(value, str):
-        return sys.intern(value)
-    if isinstance(value, list):
-        return [sys.intern(v) if isinstance(v, str) else v for v in value]
-    return value
-
-
-#: meta fields whose values repeat across articles (the others are each article's own)
-SHARED_META = frozenset({"section", "language", "authors", "tags"})
-
-
-def article_meta(e: dict[str, Any]) -> dict[str, Any]:
-    """What an article value keeps of its `article.published` event."""
-    return {k: shared(e.get(k)) if k in SHARED_META else e.get(k) for k in META_FIELDS}
+def article_meta(e: dict[str, Any]) -> tuple[Any, ...]:
+    """What an article value keeps of its `article.published` event: the compact form of
+    `streams.readership.meta` (read it through that module's `unpack`/`meta_field`)."""
+    return pack(e)
 
 
 def section_at(article: Value, offset: int) -> str:
@@ -346,7 +334,8 @@ class PartitionFolder:
         return gone
 
     def _series(self, prefix: str, event_time: float, offset: int, add: dict[str, int]) -> None:
-        """Per-minute counts in hourly keys `prefix|hour` (60 slots a field)."""
+        """Per-minute counts in hourly keys `prefix|hour` (the sparse form of
+        `streams.series`: only the minutes that count, ~3 of 60 on average)."""
         minute = int(event_time // 60)
         hour = minute // 60
         key = f"{prefix}|{hour}"
@@ -354,16 +343,13 @@ class PartitionFolder:
         if value is None:
             if hour < self.floor:
                 return  # expired already (a replayed record): it would only be deleted
-            value = {"o": -1, "f": {}}
+            value = hourly.new_value()
             self.series_hours[hour].append(key)
         elif offset <= value["o"]:
             return
-        fields = value["f"]
+        slot = minute % 60
         for name, by in add.items():
-            slots = fields.get(name)
-            if slots is None:
-                slots = fields[name] = [0] * 60
-            slots[minute % 60] += by
+            hourly.add(value, name, slot, by)
         value["o"] = offset
         self.stores.series.put(key, value)
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from datasketches import hll_union, tgt_hll_type
 
+from streams import series as hourly
+from streams.readership.meta import meta_field
 from streams.readership.queries import series_prefix, span_sums, split_key
 from streams.readership.readers import LG_K, dump, load
 
@@ -50,13 +52,10 @@ def minute_views(series: Mapping[str, Any], prefix: str, first: int, last: int) 
         value = series.get(f"{prefix}|{hour}")
         if value is None:
             continue
-        slots = value["f"].get("views")
-        if not slots:
-            continue
-        lo = max(first, hour * 60)
-        hi = min(last, hour * 60 + 59)
-        for minute in range(lo, hi + 1):
-            out[minute - first] += slots[minute - hour * 60]
+        for slot, views in hourly.counts(value, "views"):
+            minute = hour * 60 + slot
+            if first <= minute <= last:
+                out[minute - first] += views
     return out
 
 
@@ -199,7 +198,7 @@ def local_sections(
     prefixes = []
     for prefix, article in _owned_articles(articles, owned):
         prefixes.append(prefix)
-        section = (article.get("meta") or {}).get("section") or "unknown"
+        section = meta_field(article.get("meta"), "section") or "unknown"
         for name, (lo, hi) in spans.items():
             n = span_sums(series, prefix, lo, hi).get("views", 0)
             if n:

@@ -10,18 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from streams import series as hourly
+from streams.readership.meta import META_FIELDS, meta_field, unpack
 from streams.readership.readers import load
 
-META_FIELDS = (
-    "title",
-    "url",
-    "section",
-    "language",
-    "published_at",
-    "authors",
-    "tags",
-    "word_count",
-)
+__all__ = ["META_FIELDS"]  # re-exported: where the API's article fields were listed
 
 
 def split_key(key: str) -> tuple[int, str]:
@@ -40,8 +33,8 @@ def span_sums(
             continue
         lo = max(first_minute - hour * 60, 0)
         hi = min(last_minute - hour * 60, 59)
-        for name, slots in value["f"].items():
-            totals[name] = totals.get(name, 0) + sum(slots[lo : hi + 1])
+        for name, n in hourly.span_sums(value, lo, hi).items():
+            totals[name] = totals.get(name, 0) + n
     return totals
 
 
@@ -57,7 +50,7 @@ def readers_estimate(article: Mapping[str, Any]) -> int:
 
 
 def article_row(article_id: str, article: Mapping[str, Any]) -> dict[str, Any]:
-    meta = article.get("meta") or {}
+    meta = unpack(article.get("meta"))
     row: dict[str, Any] = {"article_id": article_id}
     row.update({f: meta.get(f) for f in META_FIELDS})
     row["known"] = bool(article.get("meta"))
@@ -86,7 +79,7 @@ def local_top(
         p, article_id = split_key(key)
         if p not in owned or not article["views"]:
             continue
-        if section is not None and (article.get("meta") or {}).get("section") != section:
+        if section is not None and meta_field(article.get("meta"), "section") != section:
             continue
         views = span_sums(series, series_prefix(key), first, end_minute).get("views", 0)
         if views:
@@ -114,8 +107,8 @@ def article_series(
         value = series.get(f"{prefix}|{hour}")
         if value is None:
             continue
-        for slot, views in enumerate(value["f"].get("views", ())):
+        for slot, views in hourly.counts(value, "views"):
             minute = hour * 60 + slot
-            if views and since_minute <= minute <= end_minute:
+            if since_minute <= minute <= end_minute:
                 out.append({"minute": minute * 60, "views": views})
     return out

@@ -186,3 +186,41 @@ def test_other_partitions_keys_are_not_touched() -> None:
     old = old_traffic()
     f.fold(old + now_traffic(len(old)), NOW)
     assert other in series_keys(stores)
+
+
+def in_old_form(stores: Stores) -> Stores:
+    """The stores as the code before the sparse series wrote them (60 counts a field)."""
+    data = folding.snapshot(stores)
+    for key, value in data["series"].items():
+        fields = {}
+        for name, pairs in value.items():
+            if name != "o":
+                fields[name] = [0] * 60
+                for slot, n in zip(pairs[::2], pairs[1::2], strict=True):
+                    fields[name][slot] += n
+        data["series"][key] = {"o": value["o"], "f": fields}
+    return folding.from_tables(data)
+
+
+def test_old_form_values_take_new_records_replays_and_expiry_the_same() -> None:
+    """After an upgrade the changelog gives back 60-slot values: a record folded into one
+    counts once (a replay is still a no-op), and their hours expire as before."""
+    old = old_traffic()
+    more = numbered([view(11, "cms:1", t=-14 * DAY + 30, reader="rdr_reader05")], len(old))
+    now = now_traffic(len(old) + 1)
+    reference = new_stores()
+    folder(reference, retention=365 * DAY).fold(old, NOW)
+    upgraded = in_old_form(reference)
+    assert all("f" in v for v in table(upgraded.series).values())
+
+    for stores in (reference, upgraded):
+        f = folder(stores)  # the default retention: the -20 day hour goes on the next batch
+        changes(stores)
+        f.fold(old + more, NOW)  # a replay of what was folded, and one more record
+        f.fold(old + more + now, NOW)
+    assert state(upgraded) == state(reference)
+    minute = hour_of(-14 * DAY) * 60
+    for stores in (reference, upgraded):
+        sums = span_sums(table(stores.series), f"{P}|a|cms:1", minute, minute + 59)
+        assert sums == {"views": 2}
+        assert hour_of(-20 * DAY) not in {int(k.rsplit("|", 1)[1]) for k in series_keys(stores)}
