@@ -8,7 +8,7 @@ in mmap, returned to the system when freed: measured with `python -m
 benchmarks.dedup_memory`, 277 → 327 MiB over an hour at a full horizon without it,
 221 → 228 MiB with it (242 → 258 MiB with 4 MiB, 239 → 258 MiB with 8 MiB). The price
 is a fresh mapping for every large buffer (Kafka fetches, record batches): one worker's
-drain measured 56–58 CPU-s per million events pinned against 49–54 unpinned, within
+drain measured 56 to 58 CPU-s per million events pinned against 49 to 54 unpinned, within
 this machine's run-to-run noise but probably real.
 """
 
