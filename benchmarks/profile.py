@@ -24,6 +24,14 @@ from benchmarks.procstat import cpu_seconds
 from benchmarks.produce import dataset, dataset_start
 from streams.localkafka import LocalKafka
 
+
+def py_spy() -> str:
+    """The py-spy installed with this Python (the dev extras), found without the venv on
+    PATH, as under `make profile`; else whichever is on PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy") or "py-spy"
+
+
 RESULTS = Path(__file__).resolve().parent / "results"
 log = logging.getLogger("benchmarks")
 
@@ -128,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = args.out / "profile.collapsed"
         spy = subprocess.Popen(
             [
-                "py-spy",
+                py_spy(),
                 "record",
                 "--pid",
                 str(worker.proc.pid),
