@@ -21,7 +21,7 @@ from streams.ingest.dedup import COPY, DUPLICATE, DedupIndex
 from streams.ingest.labels import UNATTRIBUTED, admit
 from streams.ingest.route import Routed
 from streams.readership import windows as readership
-from streams.readership.meta import pack
+from streams.readership.meta import pack, reshare
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
 from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock
@@ -108,6 +108,21 @@ def article_meta(e: dict[str, Any]) -> tuple[Any, ...]:
     return pack(e)
 
 
+def share_recovered_articles(articles: Store, partition: int) -> int:
+    """Give articles read back from the changelog the shared strings a fresh fold gives
+    them (~450 bytes an article otherwise); returns how many changed. The values mean the
+    same (a tuple is written as a JSON array like the list it replaces): nothing to write."""
+    changed = 0
+    for key in articles.keys_with_prefix(f"{partition}|"):
+        article = articles.get(key)
+        if article is None or isinstance(article.get("meta"), tuple | None):
+            continue
+        article["meta"] = reshare(article["meta"])
+        article["sections"] = [[since, sys.intern(name)] for since, name in article["sections"]]
+        changed += 1
+    return changed
+
+
 def section_at(article: Value, offset: int) -> str:
     """The article's section as of routed offset `offset` (same answer on replay)."""
     section = "unknown"
@@ -160,6 +175,7 @@ class PartitionFolder:
         for key in stores.series.keys_with_prefix(f"{partition}|"):
             self.series_hours[int(key.rsplit("|", 1)[1])].append(key)
         self.floor = self.series_floor()  # as of the saved watermark, once a batch
+        share_recovered_articles(stores.articles, partition)
 
     @property
     def watermark(self) -> float:

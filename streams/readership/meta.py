@@ -52,6 +52,16 @@ def pack(e: Mapping[str, Any]) -> Meta:
     return tuple(shared(e.get(k)) if k in SHARED_META else e.get(k) for k in META_FIELDS)
 
 
+def reshare(meta: Mapping[str, Any] | Sequence[Any] | None) -> Meta | None:
+    """Stored metadata as read back from the changelog (a list, or an old dict: each with
+    its own copies of every string) in the fresh, shared form `pack` makes."""
+    if not meta:
+        return None
+    if isinstance(meta, tuple):
+        return meta  # fresh already
+    return pack(unpack(meta))
+
+
 def _api(name: str, value: Any) -> Any:
     """A field as the API has always shown it (lists, never tuples)."""
     return list(value) if name in LISTS and isinstance(value, tuple) else value

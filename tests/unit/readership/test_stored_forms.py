@@ -6,6 +6,7 @@ dict) that a changelog may still hold after an upgrade."""
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any
 
 import orjson
@@ -154,3 +155,24 @@ def test_the_answers_are_not_empty(state: dict[str, dict[str, Any]]) -> None:
     row = new["campaigns 120"][f"{CAMPAIGN}|b_urgent"]
     assert (row["shown"], row["clicked"], row["amount"]) == (2, 1, {"EUR": 1500})
     assert len(new[f"series {P}|cms:1 {END - 200}"]) == 4  # two views in its first minute
+
+
+@pytest.mark.parametrize("form", ["recovered", "old"])
+def test_a_new_folder_shares_the_strings_of_recovered_articles(
+    state: dict[str, dict[str, Any]], form: str
+) -> None:
+    tables = recovered(state) if form == "recovered" else recovered(old_forms(state))
+    before = answers(tables)
+    stores = new_stores()
+    for name in TABLES:
+        getattr(stores, name).data.update(tables[name])
+    folder(stores)  # what a worker builds for a partition after recovering it
+    arts = stores.articles.data
+    metas = [v["meta"] for v in arts.values() if v["meta"] is not None]
+    assert len(metas) == 2 and all(isinstance(m, tuple) for m in metas)
+    language = META_FIELDS.index("language")
+    assert metas[0][language] is metas[1][language]  # one string, not one an article
+    sections = [name for v in arts.values() for _, name in v["sections"]]
+    assert all(name is sys.intern(name) for name in sections)
+    assert answers(tables) == before
+    assert stores.articles.take_changes() == ({}, set())  # the same values: nothing to write
