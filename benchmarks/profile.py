@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import Bench, Sizes, folded, start_all, time_drain
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="pulse-profile-"))
     kafka = LocalKafka(workdir / "kafka", heap="1g")
     sizes = Sizes(args.events, 1.0, 1.0, 1.0, 1, 1)
+    stop_worker_at_exit: list[Callable[[], object]] = []
     try:
         kafka.start()
         bench = Bench(
@@ -131,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         prefix = dataset(bench, "data")
         worker = bench.worker("pulse", prefix)
         launched = start_all([worker])
+        stop_worker_at_exit.append(worker.stop)  # even when py-spy cannot start
         assert worker.proc is not None
         args.out.mkdir(parents=True, exist_ok=True)
         raw = args.out / "profile.collapsed"
@@ -171,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "profile.md").write_text(report)
         print(report)
     finally:
+        for stop in stop_worker_at_exit:
+            stop()
         kafka.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
