@@ -319,16 +319,13 @@ class DedupIndex:
         return len(self.frozen) + len(self.odd) + len(self.recent)
 
 
-#: a packed segment record: the UUID's two halves, then the seen value's (routed offset;
-#: source code), big-endian unsigned 64-bit each
-
-
 def split_entry(key: int, seen: int) -> tuple[int, int, int, int]:
     return key >> 64, key & MASK64, seen >> 64, seen & MASK64
 
 
 def pack_entries(entries: Sequence[tuple[int, int]]) -> bytes:
-    """(key, seen) pairs as packed segment records: 32 bytes each."""
+    """(key, seen) pairs as packed segment records, 32 bytes each: the UUID's two halves,
+    then the seen value's (routed offset; source code), big-endian unsigned 64-bit each."""
     return b"".join([k.to_bytes(16, "big") + s.to_bytes(16, "big") for k, s in entries])
 
 

@@ -1,11 +1,12 @@
-"""Event ids that are no longer fresh, in flat arrays: 36 bytes an id, no dict to churn.
+"""Event ids that are no longer fresh, in flat arrays: 40 bytes an id, no dict to churn.
 
 The dedup horizon holds an hour of ids (a million and more). In a Python dict each costs
 ~125 bytes (two ints and a slot), and a dict that keeps inserting and deleting resizes its
 table from its count: under steady churn RSS climbs in steps. Ids past their first
 minutes are only ever looked up, so they sit here instead: five parallel numpy arrays
-sorted by the UUID's high half, grown by sorted insertion, shrunk when a fair share of
-them has expired (so expiry is O(1) most of the time, never a slow leak).
+(key halves, seen halves, bucket; 8 bytes each) sorted by the UUID's high half, grown
+by sorted insertion, shrunk when a fair share of them has expired (so expiry is O(1)
+most of the time, never a slow leak).
 
 Keys are canonical UUIDs as 128-bit ints; the value is the packed "seen" int of
 `dedup.py`: the routed offset above 64 bits, the source code below.
