@@ -102,12 +102,6 @@ def new_article() -> Value:
     }
 
 
-def article_meta(e: dict[str, Any]) -> tuple[Any, ...]:
-    """What an article value keeps of its `article.published` event: the compact form of
-    `streams.readership.meta` (read it through that module's `unpack`/`meta_field`)."""
-    return pack(e)
-
-
 def share_recovered_articles(articles: Store, partition: int) -> int:
     """Give articles read back from the changelog the shared strings a fresh fold gives
     them (~450 bytes an article otherwise); returns how many changed. The values mean the
@@ -376,7 +370,7 @@ class PartitionFolder:
         if fresh(article, offset):
             if article["first"] is None:
                 article["first"] = offset
-            article["meta"] = article_meta(e)
+            article["meta"] = pack(e)  # read through meta.unpack / meta_field
             sections = article["sections"]
             if not sections or sections[-1][1] != e["section"]:
                 sections.append([offset, sys.intern(e["section"])])
