@@ -82,6 +82,27 @@ def advance(clock: dict[str, Any], last_offset: int, t: float, m: int | None) ->
     clock.update(o=last_offset, t=t, m=m)
 
 
+def remember(clock: dict[str, Any], last_offset: int, t: float, m: int | None) -> bool:
+    """Record the state after a replayed batch that ended inside the saved history.
+
+    After a crash the replay may cut its batches elsewhere than the first run did. Its
+    next batch starts where this one ended, and `clock_at` must know the watermark just
+    there, or it falls back to an older one and judges the next records less late than
+    the first run would have. Returns whether the clock changed.
+    """
+    history = clock["h"]
+    if last_offset >= clock["o"] or not history or last_offset <= history[0][0]:
+        return False  # past the history (see `advance`) or before what it still holds
+    i = next(i for i, entry in enumerate(history) if entry[0] >= last_offset)
+    if history[i][0] == last_offset:
+        return False
+    history.insert(i, [last_offset, t, m])
+    if len(history) > HISTORY:
+        dropped = history.pop(0)
+        clock["base"] = [dropped[1], dropped[2]]
+    return True
+
+
 def cutoff(t: float, m: int | None, grace: float) -> int:
     """Windows starting before this minute are closed for a record seen at (t, m)."""
     c = close_before(t, grace)

@@ -24,7 +24,7 @@ from streams.readership import windows as readership
 from streams.readership.meta import pack, reshare
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
-from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock
+from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock, remember
 
 BANNER_ACTIONS = {"banner.shown": "shown", "banner.clicked": "clicked"}
 #: How long the per-minute series (articles, sections, campaigns) are kept, in event
@@ -225,6 +225,8 @@ class PartitionFolder:
         last = batch[-1][0]
         if last > clock["o"]:
             advance(clock, last, t, target)
+            totals.put(self.wm_key, clock)
+        elif remember(clock, last, t, target):
             totals.put(self.wm_key, clock)
         self.expire_series()
         return tally

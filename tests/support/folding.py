@@ -12,6 +12,7 @@ does.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,9 @@ from streams.ingest.decode import Rejected, decode
 from streams.ingest.dedup import segment_entries
 from streams.ingest.fold import PartitionFolder, Stores
 from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
+from streams.readership.readers import load
+from streams.simulate.generate import generate
+from streams.simulate.world import build_world
 from streams.store import DictStore, Store
 
 P = 1
@@ -241,3 +245,57 @@ def total(stores: Stores, key: str) -> int | None:
         return None if value is None or not value[outcome] else value[outcome]
     value = stores.totals.get(f"{P}|{key}")
     return None if value is None else value["n"]
+
+
+def fold_in_batches(f: PartitionFolder, records: list[tuple[int, Routed]], cuts: list[int]) -> None:
+    """Fold `records` in batches cut at the given (relative) positions."""
+    bounds = sorted({0, len(records), *(c for c in cuts if 0 < c < len(records))})
+    for a, b in itertools.pairwise(bounds):
+        f.fold(records[a:b], NOW)
+
+
+# ------------------------------------------------------------- a simulated log
+
+
+def simulated_log(events: int) -> list[tuple[int, Routed]]:
+    """A realistic routed log of one partition: the simulator's mix at 4 events a second
+    (windows close as it goes), with duplicates and malformed records; every 29th page
+    view two minutes behind (late, past a 30 s grace), every 31st 70 s behind (out of
+    order: late too with 30 s, in time with 90 s), and a donation every 23 records."""
+    start = T0 + timedelta(minutes=5)
+    world = build_world(11, start, articles=12, readers=60)
+    raws: list[tuple[str, bytes]] = []
+    for i, sim in enumerate(generate(world, events, start, 4.0, 0.05, 0.03)):
+        value = sim.value
+        behind = 120 if i % 29 == 0 else 70 if i % 31 == 0 else 0
+        if sim.topic == PAGE_VIEWS and sim.kind == "event" and behind:
+            event = orjson.loads(value)
+            event["occurred_at"] = at(300 + i / 4.0 - behind)
+            value = orjson.dumps(event)
+        raws.append((sim.topic, value))
+        if i % 23 == 0:
+            campaign = ("year-end-2026", "urgent") if i % 2 else (None, None)
+            t = 300 + i / 4
+            event = donation(10_000 + i, 100 + i, "EUR", "monthly", *campaign, t=t)
+            raws.append((DONATIONS, orjson.dumps(event)))
+    out = []
+    for offset, (topic, raw) in enumerate(raws):
+        result = decode(topic, raw, NOW, 600.0)
+        if isinstance(result, Rejected):
+            _, value = encode_invalid(topic, 0, offset, result, raw, NOW)
+        else:
+            source = f"{topic}/0/{offset}"
+            _, value = encode_valid(topic, result, raw, SITE, source)
+        out.append((offset, decode_routed(value)))
+    return out
+
+
+def sketched_state(stores: Stores) -> dict[str, Any]:
+    """The state, with each reader sketch as its estimate: a sketch that took the same
+    readers in another order serializes to other bytes."""
+    data = state(stores, watermark_history=False)
+    for name in ("articles", "windows"):
+        for value in data[name].values():
+            if value.get("r"):
+                value["r"] = load(value["r"]).get_estimate()
+    return data

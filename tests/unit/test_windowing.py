@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from streams.windowing import close_before, idle_watermark, minute_of, rfc3339
+from streams.windowing import (
+    HISTORY,
+    advance,
+    clock_at,
+    close_before,
+    idle_watermark,
+    minute_of,
+    new_clock,
+    remember,
+    rfc3339,
+)
 
 T0 = datetime(2026, 11, 27, 18, 0, tzinfo=UTC).timestamp()  # 1795802400.0
 M0 = 29930040  # T0 // 60
@@ -118,3 +129,40 @@ def test_rfc3339_window_bounds_read_back_as_their_minute(minute: int) -> None:
     assert len(start) == len("2026-11-27T18:00:00.000Z")
     assert datetime.fromisoformat(start).timestamp() == minute * 60
     assert minute_of(datetime.fromisoformat(start).timestamp()) == minute
+
+
+def _clock(*batches: tuple[int, float, int]) -> dict[str, Any]:
+    clock = new_clock()
+    for last, t, m in batches:
+        advance(clock, last, t, m)
+    return clock
+
+
+def test_a_replayed_batch_that_ends_inside_the_history_is_remembered() -> None:
+    """The first run folded 0-9 and 10-29; the replay cuts 10-19 and 20-29."""
+    clock = _clock((9, 100.0, 1), (29, 300.0, 4))
+    assert clock_at(clock, 20) == (100.0, 1)  # all it knew: the state after offset 9
+    assert remember(clock, 19, 200.0, 2)
+    assert clock_at(clock, 20) == (200.0, 2)
+    assert clock_at(clock, 10) == (100.0, 1)
+    assert clock_at(clock, 30) == (300.0, 4)
+    assert clock["o"] == 29  # the newest state is still the first run's
+    assert not remember(clock, 19, 250.0, 3)  # already known
+    assert clock_at(clock, 20) == (200.0, 2)
+
+
+@pytest.mark.parametrize("last", [9, 5, 29, 40])
+def test_remember_leaves_what_it_cannot_place_to_advance(last: int) -> None:
+    clock = _clock((9, 100.0, 1), (29, 300.0, 4))
+    before = [list(e) for e in clock["h"]]
+    assert not remember(clock, last, 1.0, 0)
+    assert clock["h"] == before
+
+
+def test_remembered_entries_keep_the_history_bounded() -> None:
+    clock = _clock(*((i * 10 + 9, float(i), i) for i in range(HISTORY)))
+    oldest = clock["h"][0]
+    assert remember(clock, 25, 1.5, 1)
+    assert len(clock["h"]) == HISTORY
+    assert clock["base"] == [oldest[1], oldest[2]]
+    assert [e[0] for e in clock["h"]] == sorted(e[0] for e in clock["h"])
