@@ -18,12 +18,15 @@ from streams import series as hourly
 from streams.conversion import windows as funnel
 from streams.ingest.closing import Emission, WindowCloser
 from streams.ingest.dedup import COPY, DUPLICATE, DedupIndex
+from streams.ingest.fastviews import PageViews
 from streams.ingest.labels import UNATTRIBUTED, admit
 from streams.ingest.route import Routed
 from streams.readership import windows as readership
+from streams.readership.article import new_article, section_at
 from streams.readership.meta import pack, reshare
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
+from streams.topics import PAGE_VIEWS
 from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock, remember
 
 BANNER_ACTIONS = {"banner.shown": "shown", "banner.clicked": "clicked"}
@@ -89,17 +92,21 @@ def bump(store: Store, key: str, offset: int, by: int = 1) -> bool:
     return True
 
 
-def new_article() -> Value:
-    """`first`: offset of the record that first published it; `sections`: [[offset, s]]."""
-    return {
-        "o": -1,
-        "meta": None,
-        "first": None,
-        "sections": [],
-        "views": 0,
-        "bots": 0,
-        "r": None,
-    }
+def recovered_high(stores: Stores, partition: int) -> int:
+    """The highest offset any stored value of the partition holds (`o`), -1 if none.
+
+    A batch that starts past it cannot be replaying anything those values hold: the
+    folder takes its page-view fast path (fastviews.py) for it.
+    """
+    prefix = f"{partition}|"
+    high = -1
+    for store in (stores.totals, stores.articles, stores.campaigns, stores.series, stores.windows):
+        for key in store.keys_with_prefix(prefix):
+            value = store.get(key)
+            offset = value.get("o") if isinstance(value, dict) else None
+            if type(offset) is int and offset > high:
+                high = offset
+    return high
 
 
 def share_recovered_articles(articles: Store, partition: int) -> int:
@@ -115,16 +122,6 @@ def share_recovered_articles(articles: Store, partition: int) -> int:
         article["sections"] = [[since, sys.intern(name)] for since, name in article["sections"]]
         changed += 1
     return changed
-
-
-def section_at(article: Value, offset: int) -> str:
-    """The article's section as of routed offset `offset` (same answer on replay)."""
-    section = "unknown"
-    for since, name in article["sections"]:
-        if since >= offset:
-            break
-        section = name
-    return section
 
 
 def new_campaign() -> Value:
@@ -170,6 +167,8 @@ class PartitionFolder:
             self.series_hours[int(key.rsplit("|", 1)[1])].append(key)
         self.floor = self.series_floor()  # as of the saved watermark, once a batch
         share_recovered_articles(stores.articles, partition)
+        #: the highest offset folded into any stored value: past it, no replay
+        self.high = recovered_high(stores, partition)
 
     @property
     def watermark(self) -> float:
@@ -193,6 +192,7 @@ class PartitionFolder:
         t, m = clock_at(clock, batch[0][0])
         self.floor = self.series_floor()
         self.dedup.prepare([rec.identity for _, rec in batch])
+        views = self._fast_views() if batch[0][0] > self.high else None
         for offset, rec in batch:
             seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, t)
             if seen == COPY:
@@ -217,7 +217,13 @@ class PartitionFolder:
                 continue
             t = max(t, rec.event_time)
             if outcome in ("accepted", "late") and rec.event is not None:
-                self._apply(offset, rec, rec.event, tally, windowed=outcome == "accepted")
+                if views is not None and rec.stream == PAGE_VIEWS:
+                    views.add(offset, rec, rec.event, tally.counts, outcome == "accepted")
+                else:
+                    self._apply(offset, rec, rec.event, tally, windowed=outcome == "accepted")
+        if views is not None:
+            views.finish()
+        self.high = max(self.high, batch[-1][0])
         self._flush()
         # close with the watermark as of this batch (on a replay, not the saved one)
         target = cutoff(t, m, self.grace)
@@ -230,6 +236,20 @@ class PartitionFolder:
             totals.put(self.wm_key, clock)
         self.expire_series()
         return tally
+
+    def _fast_views(self) -> PageViews:
+        """This batch's page views, summed per key (see fastviews.py)."""
+        s = self.stores
+        return PageViews(
+            self.partition,
+            s.totals,
+            s.articles,
+            s.windows,
+            s.series,
+            self.closer,
+            self.floor,
+            self.series_hours,
+        )
 
     def close(self, watermark: float) -> list[Emission]:
         """Close what an idle partition's (wall-clock) watermark has passed."""

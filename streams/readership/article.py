@@ -1,0 +1,32 @@
+"""The stored value of one article in the `articles` table, and its section over time.
+
+Shared by the folder's per-record path (fold.py) and its page-view fast path
+(fastviews.py), which must build and read it the same way.
+"""
+
+from __future__ import annotations
+
+from streams.store import Value
+
+
+def new_article() -> Value:
+    """`first`: offset of the record that first published it; `sections`: [[offset, s]]."""
+    return {
+        "o": -1,
+        "meta": None,
+        "first": None,
+        "sections": [],
+        "views": 0,
+        "bots": 0,
+        "r": None,
+    }
+
+
+def section_at(article: Value, offset: int) -> str:
+    """The article's section as of routed offset `offset` (same answer on replay)."""
+    section = "unknown"
+    for since, name in article["sections"]:
+        if since >= offset:
+            break
+        section = name
+    return section
