@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from streams.ingest.fold import OUTCOMES
+from streams.ingest.outcomes import OUTCOMES
 from streams.readership.queries import split_key
 
 CAMPAIGN_COUNTS = ("shown", "clicked", "dismissed_close", "dismissed_remind_later")

@@ -16,20 +16,21 @@ from typing import Any
 
 from streams import series as hourly
 from streams.conversion import windows as funnel
+from streams.conversion.campaign import banner_action, new_campaign
 from streams.ingest.closing import Emission, WindowCloser
 from streams.ingest.dedup import COPY, DUPLICATE, DedupIndex
-from streams.ingest.fastviews import PageViews
+from streams.ingest.fastpath import FastBatch
 from streams.ingest.labels import UNATTRIBUTED, admit
+from streams.ingest.outcomes import count_outcome
 from streams.ingest.route import Routed
 from streams.readership import windows as readership
 from streams.readership.article import new_article, section_at
 from streams.readership.meta import pack, reshare
 from streams.readership.readers import SketchCache
 from streams.store import Store, Value, fresh
-from streams.topics import PAGE_VIEWS
+from streams.topics import BANNER_EVENTS, PAGE_VIEWS
 from streams.windowing import advance, clock_at, cutoff, minute_of, new_clock, remember
 
-BANNER_ACTIONS = {"banner.shown": "shown", "banner.clicked": "clicked"}
 #: How long the per-minute series (articles, sections, campaigns) are kept, in event
 #: time: every reader looks back at most 14 days and 135 minutes (the engagement
 #: detector's seasonal lags); the API's spans reach 7 days.
@@ -59,26 +60,6 @@ class Stores:
     windows: Store
 
 
-OUTCOMES = ("accepted", "late", "duplicate", "invalid")
-
-
-def count_outcome(store: Store, key: str, outcome: str, offset: int) -> bool:
-    """Count a record's outcome unless it is already counted.
-
-    All outcomes of a stream share one key, so a record counted as `accepted` before a
-    crash is not counted again as `late` when its window has closed since.
-    """
-    value = store.get(key)
-    if value is None:
-        value = {"o": -1, **dict.fromkeys(OUTCOMES, 0)}
-    elif offset <= value["o"]:
-        return False
-    value[outcome] += 1
-    value["o"] = offset
-    store.put(key, value)
-    return True
-
-
 def bump(store: Store, key: str, offset: int, by: int = 1) -> bool:
     """Add `by` to counter `key` unless the record at `offset` is already in it."""
     value = store.get(key)
@@ -96,7 +77,7 @@ def recovered_high(stores: Stores, partition: int) -> int:
     """The highest offset any stored value of the partition holds (`o`), -1 if none.
 
     A batch that starts past it cannot be replaying anything those values hold: the
-    folder takes its page-view fast path (fastviews.py) for it.
+    folder takes its fast path (fastpath.py) for it.
     """
     prefix = f"{partition}|"
     high = -1
@@ -122,18 +103,6 @@ def share_recovered_articles(articles: Store, partition: int) -> int:
         article["sections"] = [[since, sys.intern(name)] for since, name in article["sections"]]
         changed += 1
     return changed
-
-
-def new_campaign() -> Value:
-    return {
-        "o": -1,
-        "shown": 0,
-        "clicked": 0,
-        "dismissed_close": 0,
-        "dismissed_remind_later": 0,
-        "donations": {},
-        "amount": {},
-    }
 
 
 class PartitionFolder:
@@ -192,7 +161,7 @@ class PartitionFolder:
         t, m = clock_at(clock, batch[0][0])
         self.floor = self.series_floor()
         self.dedup.prepare([rec.identity for _, rec in batch])
-        views = self._fast_views() if batch[0][0] > self.high else None
+        fast = self._fast_batch() if batch[0][0] > self.high else None
         for offset, rec in batch:
             seen = self.dedup.check(rec.identity, offset, rec.source, rec.event_time, t)
             if seen == COPY:
@@ -205,7 +174,12 @@ class PartitionFolder:
                 outcome = "late"
             else:
                 outcome = "accepted"
-            if count_outcome(totals, f"{p}|rec|{rec.stream}", outcome, offset):
+            if fast is not None:
+                fast.outcome(rec.stream, outcome, offset)
+                counted = True
+            else:
+                counted = count_outcome(totals, f"{p}|rec|{rec.stream}", outcome, offset)
+            if counted:
                 tally.counts[("rec", rec.stream, outcome)] += 1
                 if outcome == "invalid":
                     tally.dead_letters.append(rec)
@@ -217,12 +191,15 @@ class PartitionFolder:
                 continue
             t = max(t, rec.event_time)
             if outcome in ("accepted", "late") and rec.event is not None:
-                if views is not None and rec.stream == PAGE_VIEWS:
-                    views.add(offset, rec, rec.event, tally.counts, outcome == "accepted")
+                windowed = outcome == "accepted"
+                if fast is not None and rec.stream == PAGE_VIEWS:
+                    fast.page_view(offset, rec, rec.event, tally.counts, windowed)
+                elif fast is not None and rec.stream == BANNER_EVENTS:
+                    fast.banner(offset, rec, rec.event, tally.counts, windowed)
                 else:
-                    self._apply(offset, rec, rec.event, tally, windowed=outcome == "accepted")
-        if views is not None:
-            views.finish()
+                    self._apply(offset, rec, rec.event, tally, windowed)
+        if fast is not None:
+            fast.finish()
         self.high = max(self.high, batch[-1][0])
         self._flush()
         # close with the watermark as of this batch (on a replay, not the saved one)
@@ -237,16 +214,13 @@ class PartitionFolder:
         self.expire_series()
         return tally
 
-    def _fast_views(self) -> PageViews:
-        """This batch's page views, summed per key (see fastviews.py)."""
-        s = self.stores
-        return PageViews(
+    def _fast_batch(self) -> FastBatch:
+        """This batch's page views and banner events, summed per key (fastpath.py)."""
+        return FastBatch(
             self.partition,
-            s.totals,
-            s.articles,
-            s.windows,
-            s.series,
+            self.stores,
             self.closer,
+            self.label_cap,
             self.floor,
             self.series_hours,
         )
@@ -273,8 +247,7 @@ class PartitionFolder:
         elif kind == "donation.completed":
             self._donation(offset, rec, e, tally, windowed)
         else:
-            action = BANNER_ACTIONS.get(kind) or f"dismissed_{e['reason']}"
-            self._banner(offset, rec, e, action, tally, windowed)
+            self._banner(offset, rec, e, banner_action(e), tally, windowed)
 
     def _page_view(
         self, offset: int, rec: Routed, e: dict[str, Any], tally: Tally, windowed: bool

@@ -1,7 +1,7 @@
 """The stored value of one article in the `articles` table, and its section over time.
 
 Shared by the folder's per-record path (fold.py) and its page-view fast path
-(fastviews.py), which must build and read it the same way.
+(fastpath.py), which must build and read it the same way.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The page-view fast path (fastviews.py) leaves the state the per-record path leaves.
+"""The fast path (fastpath.py) leaves the state the per-record path leaves.
 
 Both fold the same simulated log with the same batch cuts; the per-record path is forced
 by a folder that believes every batch may be a replay. State, counts, dead letters and
@@ -23,7 +23,7 @@ from folding import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.ingest import fastviews
+from streams.ingest import fastpath
 from streams.ingest.fold import PartitionFolder, Stores
 
 LABEL_CAP = 3
@@ -59,17 +59,18 @@ def test_the_fast_path_and_the_per_record_path_agree(cuts: list[int], grace: flo
     assert fast_out == slow_out
     assert sketched_state(fast) == sketched_state(slow)
     assert fast_out["counts"][("pv", "science", "search", "mobile")] > 0  # it did fold views
+    assert any(key[0] == "ban" for key in fast_out["counts"])
 
 
 def test_a_batch_past_every_stored_offset_takes_the_fast_path(monkeypatch: Any) -> None:
     calls: list[int] = []
-    add = fastviews.PageViews.add
+    page_view = fastpath.FastBatch.page_view
 
-    def spy(self: fastviews.PageViews, offset: int, *args: Any) -> None:
+    def spy(self: fastpath.FastBatch, offset: int, *args: Any) -> None:
         calls.append(offset)
-        add(self, offset, *args)
+        page_view(self, offset, *args)
 
-    monkeypatch.setattr(fastviews.PageViews, "add", spy)
+    monkeypatch.setattr(fastpath.FastBatch, "page_view", spy)
     stores = new_stores()
     f = folder(stores, grace=30.0, label_cap=LABEL_CAP)
     assert f.high == -1
