@@ -3,9 +3,9 @@
 Decoding goes straight from the raw bytes through the schemas' TypeAdapter (no
 `json.loads` first), and every way a record can be wrong maps to one reason from a fixed
 vocabulary, so the dead-letter topic and the `invalid` counts speak the same language.
-Page views, most of the traffic, first try `fastcheck.page_view`, which returns the very
-event pydantic would or declines; a record it declines, refused ones included, goes
-through pydantic as before.
+Page views and banner events, nearly all of the traffic, first try `fastcheck.event`,
+which returns the very event pydantic would or declines; a record it declines, refused
+ones included, goes through pydantic as before.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ REASONS: Final = (
 
 MAX_RECORD_BYTES: Final = 64 * 1024
 
-#: Topics whose records try `fastcheck.page_view` before pydantic (any other result, a
+#: Topics whose records try `fastcheck.event` before pydantic (any other result, a
 #: refusal included, still comes from pydantic).
-_FAST_PAGE_VIEW_TOPICS: Final = frozenset(
-    topic for topic, types in TOPIC_EVENT_TYPES.items() if fastcheck.EVENT_TYPE in types
+_FAST_TOPICS: Final = frozenset(
+    topic for topic, types in TOPIC_EVENT_TYPES.items() if types & fastcheck.EVENT_TYPES
 )
 
 
@@ -62,7 +62,7 @@ def decode(topic: str, raw: bytes | None, now: float, future_tolerance: float) -
         return Rejected("empty", "the record has no value")
     if len(raw) > MAX_RECORD_BYTES:
         return Rejected("too_large", f"{len(raw)} bytes, over the limit of {MAX_RECORD_BYTES}")
-    event: Event | None = fastcheck.page_view(raw) if topic in _FAST_PAGE_VIEW_TOPICS else None
+    event: Event | None = fastcheck.event(raw) if topic in _FAST_TOPICS else None
     if event is None:
         try:
             event = EVENT_ADAPTER.validate_json(raw)

@@ -1,14 +1,15 @@
-"""A fast path for `page.viewed`, the most common record: pydantic's result, or none.
+"""Fast paths for the common records, page views and banner events: pydantic's result, or none.
 
 `EVENT_ADAPTER.validate_json` spends most of its time calling back into the Python field
-checks of `schemas.fields` (timestamps, URLs). `page_view(raw)` parses with orjson and
-checks the one model by hand, building the `PageViewed` that pydantic would build (equal,
-same dump, same `model_fields_set`), or returns None ("decline") so that the caller runs
-pydantic, which also names the reason of a refusal. It declines whenever it is not sure:
-an unknown or missing field, a wrong type, a form of a value it does not check itself.
-It must never accept what pydantic refuses: `tests/unit/ingest/test_fastcheck.py` holds
-it to that, and pins a fingerprint of the `PageViewed` schema so that a change to the
-model fails there until this module has been reviewed against it.
+checks of `schemas.fields` (timestamps, URLs). `event(raw)` parses with orjson and checks
+the one model the record names by hand, building the `PageViewed` or banner event that
+pydantic would build (equal, same dump, same `model_fields_set`), or returns None
+("decline") so that the caller runs pydantic, which also names the reason of a refusal.
+It declines whenever it is not sure: an unknown or missing field, a wrong type, a form of
+a value it does not check itself. It must never accept what pydantic refuses:
+`tests/unit/ingest/test_fastcheck.py` and `test_fastcheck_banner.py` hold it to that, and
+pin fingerprints of the models' schemas so that a change to a model fails there until
+this module has been reviewed against it.
 """
 
 from __future__ import annotations
@@ -17,24 +18,45 @@ import functools
 import operator
 import re
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import orjson
 from pydantic import BaseModel
 
-from schemas import SUPPORTED_SCHEMA_VERSION, PageViewed
+from schemas import (
+    SUPPORTED_SCHEMA_VERSION,
+    BannerClicked,
+    BannerDismissed,
+    BannerShown,
+    PageViewed,
+)
 from schemas.fields import TIMESTAMP_MAX, TIMESTAMP_MIN, URL_MAX_LENGTH, _has_host
 
-__all__ = ["EVENT_TYPE", "page_view"]
+__all__ = ["BANNER_MODELS", "EVENT_TYPE", "EVENT_TYPES", "FastEvent", "event", "page_view"]
 
 EVENT_TYPE: Final = "page.viewed"
+BANNER_MODELS: Final[dict[str, type[BannerShown | BannerClicked | BannerDismissed]]] = {
+    "banner.shown": BannerShown,
+    "banner.clicked": BannerClicked,
+    "banner.dismissed": BannerDismissed,
+}
+#: Every `event_type` that `event` checks itself; it declines any other.
+EVENT_TYPES: Final = frozenset({EVENT_TYPE, *BANNER_MODELS})
+
+FastEvent = PageViewed | BannerShown | BannerClicked | BannerDismissed
+_M = TypeVar("_M", bound=BaseModel)
 
 _FIELDS: Final = frozenset(PageViewed.model_fields)
+_BANNER_FIELDS: Final = {model: frozenset(model.model_fields) for model in BANNER_MODELS.values()}
 _DEVICES: Final = frozenset({"desktop", "mobile", "tablet", "other"})
+_DISMISS_REASONS: Final = frozenset({"close", "remind_later"})
 # CountryCode `^[A-Z]{2}$`, as a set: a lookup is cheaper than a regex.
 _COUNTRIES: Final = frozenset(chr(a) + chr(b) for a in range(65, 91) for b in range(65, 91))
 _required: Final = operator.itemgetter(
     "event_id", "schema_version", "occurred_at", "url", "reader_id", "session_id", "device"
+)
+_banner_required: Final = operator.itemgetter(
+    "event_id", "schema_version", "occurred_at", "campaign_id", "variant", "reader_id", "session_id"
 )
 
 # The patterns of `schemas.fields`, for `fullmatch`: no `^`/`$`, since Python's `$` also
@@ -43,6 +65,7 @@ _EVENT_ID: Final = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 _ARTICLE_ID: Final = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_SLUG: Final = re.compile(r"[a-z0-9_-]{1,64}")
 # HttpUrl's `[^\s\x00-\x1F\x7F]`. Pydantic's `\s` is Unicode White_Space; it is listed
 # here on top of Python's `\s`, so that what either engine calls a space is refused.
 _HTTP_URL: Final = re.compile(
@@ -63,17 +86,43 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-def page_view(raw: bytes) -> PageViewed | None:
-    """Return the `PageViewed` pydantic would return for `raw`, or None to defer to it.
+def event(raw: bytes) -> FastEvent | None:
+    """Return the page view or banner event pydantic would return for `raw`, or None.
 
-    Written flat, with few calls: at this path's ~5 µs every Python step shows.
+    One parse, then the check of the model that `event_type` names; any other type
+    declines (pydantic handles the rare ones).
     """
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(data) is not dict:
+        return None
+    kind = data.get("event_type")
+    if kind == EVENT_TYPE:
+        return _page_view(data)
+    if type(kind) is not str:
+        return None
+    model = BANNER_MODELS.get(kind)
+    return None if model is None else _banner(data, kind, model)
+
+
+def page_view(raw: bytes) -> PageViewed | None:
+    """Return the `PageViewed` pydantic would return for `raw`, or None to defer to it."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
     if type(data) is not dict or data.get("event_type") != EVENT_TYPE:
         return None
+    return _page_view(data)
+
+
+def _page_view(data: dict[str, Any]) -> PageViewed | None:
+    """The `PageViewed` of a parsed page view, or None.
+
+    Written flat, with few calls: at this path's ~5 µs every Python step shows.
+    """
     fields_set = set(data)
     if not fields_set <= _FIELDS:
         return None  # extra="forbid"
@@ -119,17 +168,70 @@ def page_view(raw: bytes) -> PageViewed | None:
         "device": device,
         "user_agent": user_agent,
     }
-    return _build(values, fields_set)
+    return _build(PageViewed, values, fields_set)
 
 
-def _build(values: dict[str, Any], fields_set: set[str]) -> PageViewed:
-    """What `PageViewed.model_construct` does, without its generic (slow) field loop."""
-    event: PageViewed = _new(PageViewed)
-    _set_dict(event, "__dict__", values)
-    _set_fields_set(event, fields_set)
-    _set_extra(event, None)
-    _set_private(event, None)
-    return event
+def _banner(
+    data: dict[str, Any], kind: str, model: type[BannerShown | BannerClicked | BannerDismissed]
+) -> BannerShown | BannerClicked | BannerDismissed | None:
+    """The banner event of a parsed record whose `event_type` is `kind`, or None."""
+    fields_set = set(data)
+    if not fields_set <= _BANNER_FIELDS[model]:
+        return None  # extra="forbid"; also `reason` on a banner.shown or banner.clicked
+    try:
+        required = _banner_required(data)
+    except KeyError:
+        return None
+    event_id, version, occurred, campaign, variant, reader_id, session_id = required
+    get = data.get
+    sent, article_id, placement = get("sent_at"), get("article_id"), get("placement")
+    if not (
+        type(version) is int
+        and version == SUPPORTED_SCHEMA_VERSION
+        and _is_event_id(event_id)
+        and type(campaign) is str
+        and _is_slug(campaign)
+        and type(variant) is str
+        and _is_slug(variant)
+        and _is_pseudonymous_id(reader_id)
+        and _is_pseudonymous_id(session_id)
+        and (article_id is None or (type(article_id) is str and _is_article_id(article_id)))
+        and (placement is None or (type(placement) is str and _is_slug(placement)))
+    ):
+        return None
+    occurred_at = _timestamp(occurred)
+    sent_at = None if sent is None else _timestamp(sent)
+    if occurred_at is None or (sent_at is None and sent is not None):
+        return None
+    values = {  # in declaration order: the base's fields, then the subclass's
+        "event_id": event_id.lower(),
+        "schema_version": version,
+        "occurred_at": occurred_at,
+        "sent_at": sent_at,
+        "campaign_id": campaign,
+        "variant": variant,
+        "reader_id": reader_id,
+        "session_id": session_id,
+        "article_id": article_id,
+        "placement": placement,
+        "event_type": kind,
+    }
+    if model is BannerDismissed:
+        reason = get("reason")  # required there: Literal["close", "remind_later"]
+        if type(reason) is not str or reason not in _DISMISS_REASONS:
+            return None
+        values["reason"] = reason
+    return _build(model, values, fields_set)
+
+
+def _build(model: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """What `model.model_construct` does, without its generic (slow) field loop."""
+    built: _M = _new(model)
+    _set_dict(built, "__dict__", values)
+    _set_fields_set(built, fields_set)
+    _set_extra(built, None)
+    _set_private(built, None)
+    return built
 
 
 def _is_event_id(value: object) -> bool:
@@ -160,6 +262,13 @@ def _is_pseudonymous_id(value: object) -> bool:
 def _is_article_id(value: str) -> bool:
     """ArticleId: 1-128 of A-Z, a-z, 0-9 and `._:-`. Cached: articles repeat."""
     return _ARTICLE_ID.fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_slug(value: str) -> bool:
+    """Slug (campaign, variant, placement): 1-64 of a-z, 0-9, `-` and `_`. Cached: a
+    handful of campaigns run at a time."""
+    return _SLUG.fullmatch(value) is not None
 
 
 def _timestamp(value: object) -> datetime | None:

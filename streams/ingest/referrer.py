@@ -1,8 +1,8 @@
 """Classify a page view's referrer into the contract's ``referrer_class`` label.
 
 Pure and synchronous; it runs once per page view. Everything that depends only on a
-host (or on a page URL carrying UTM tags, which repeats across readers of one campaign
-link) is cached, so the steady-state cost is one regex match plus a few dict lookups.
+referrer, a page URL or a pair of hosts is cached (all repeat heavily from one view to
+the next), so the steady-state cost is a few dict lookups.
 
 Rules, first match wins:
 
@@ -149,24 +149,49 @@ def classify_referrer(referrer: str | None, url: str, site_hosts: frozenset[str]
     """
     if not referrer or referrer.isspace():
         return "newsletter" if _has_newsletter_utm(url) else "direct"
-    match = _URL_HOST.match(referrer)
-    if match is not None:
-        host = match.group(2).lower().rstrip(".")
-        if host:
-            scheme = match.group(1)
-            if scheme is not None and scheme.lower() == "android-app":
-                app_class = _ANDROID_APPS.get(host)
-                if app_class is not None:
-                    return app_class
-            else:
-                page = _URL_HOST.match(url)
-                page_host = page.group(2).lower().rstrip(".") if page is not None else ""
-                if _is_internal(host, page_host, site_hosts):
-                    return "internal"
-                host_class = _host_class(host)
-                if host_class is not None:
-                    return host_class
+    parsed = _referrer_host(referrer)
+    if parsed is not None:
+        android_app, host = parsed
+        if android_app:
+            app_class = _ANDROID_APPS.get(host)
+            if app_class is not None:
+                return app_class
+        else:
+            host_class = _classify_host(host, _page_host(url), site_hosts)
+            if host_class is not None:
+                return host_class
     return "newsletter" if _has_newsletter_utm(url) else "other"
+
+
+# The caches below hold URLs: at most ~16 MB each even if every URL were 2 kB long.
+@lru_cache(maxsize=8192)
+def _referrer_host(referrer: str) -> tuple[bool, str] | None:
+    """Whether ``referrer`` is an ``android-app://`` one, and its host (lower case, no
+    final dot); None without a host. Cached: referrers repeat (a few search engines and
+    social networks send most of them)."""
+    match = _URL_HOST.match(referrer)
+    if match is None:
+        return None
+    host = match.group(2).lower().rstrip(".")
+    if not host:
+        return None
+    scheme = match.group(1)
+    return scheme is not None and scheme.lower() == "android-app", host
+
+
+@lru_cache(maxsize=8192)
+def _page_host(url: str) -> str:
+    """The page URL's host, lower case and without a final dot. Cached: pages repeat."""
+    page = _URL_HOST.match(url)
+    return page.group(2).lower().rstrip(".") if page is not None else ""
+
+
+@lru_cache(maxsize=4096)
+def _classify_host(host: str, page_host: str, site_hosts: frozenset[str]) -> ReferrerClass | None:
+    """Rules 3 and 4 for a referrer host, given the page's host. Cached: few host pairs."""
+    if _is_internal(host, page_host, site_hosts):
+        return "internal"
+    return _host_class(host)
 
 
 def _has_newsletter_utm(url: str) -> bool:
@@ -192,7 +217,6 @@ def _strip_www(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-@lru_cache(maxsize=4096)
 def _is_internal(host: str, page_host: str, site_hosts: frozenset[str]) -> bool:
     ref = _strip_www(host)
     for candidate in (page_host, *site_hosts):

@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from schemas import ArticlePublished, DonationCompleted, Event, PageViewed
+from schemas import BannerEventBase, DonationCompleted, Event, PageViewed
 from streams.ingest.bots import is_bot
 from streams.ingest.decode import Rejected
-from streams.ingest.referrer import classify_referrer
+from streams.ingest.referrer import REFERRER_CLASSES, classify_referrer
 from streams.topics import INPUT_TOPICS
 
 STREAM_INDEX: dict[str, int] = {t: i for i, t in enumerate(INPUT_TOPICS)}
@@ -46,13 +46,22 @@ class Routed:
 
 def route_key(event: Event) -> str:
     """The aggregation key: what must be co-located with what."""
-    if isinstance(event, ArticlePublished):
-        return event.article_id
-    if isinstance(event, PageViewed):
+    if isinstance(event, PageViewed):  # most of the traffic: tested first
         return event.article_id or event.url
+    if isinstance(event, BannerEventBase):
+        return event.campaign_id
     if isinstance(event, DonationCompleted):
         return event.campaign_id or event.reader_id
-    return event.campaign_id
+    return event.article_id  # ArticlePublished
+
+
+#: What follows the embedded record in a page view's routed value, by referrer class and
+#: bot flag: the `"rc"` and `"bot"` members as orjson writes them, and the closing brace.
+_PAGE_VIEW_TAILS: dict[tuple[str, bool], bytes] = {
+    (rc, bot): b"," + orjson.dumps({"rc": rc, "bot": True} if bot else {"rc": rc})[1:]
+    for rc in REFERRER_CLASSES
+    for bot in (False, True)
+}
 
 
 def encode_valid(
@@ -66,19 +75,27 @@ def encode_valid(
 
     `source` ("topic/partition/offset" of the input record) tells the folder a copy re-sent
     by a restarted router (same source) from a real duplicate (another source).
+
+    The value is the bytes `orjson.dumps` gives for `{"s", "id", "src", "t", "e": raw,
+    "rc"?, "bot"?}`, joined from pieces: orjson's output sits in an allocation of at least
+    4 kB for as long as it lives (50,000 held values: 4.1 kB each, against 0.7 kB joined),
+    and the router holds a batch's values until Kafka has them. Only the short head goes
+    through orjson, and is dropped at once.
     """
-    body: dict[str, Any] = {
-        "s": STREAM_INDEX[topic],
-        "id": event.event_id,
-        "src": source,
-        "t": event.occurred_at.timestamp(),
-        "e": orjson.Fragment(raw),
-    }
+    head = orjson.dumps(
+        {
+            "s": STREAM_INDEX[topic],
+            "id": event.event_id,
+            "src": source,
+            "t": event.occurred_at.timestamp(),
+        }
+    )
     if isinstance(event, PageViewed):
-        body["rc"] = classify_referrer(event.referrer, event.url, site_hosts)
-        if is_bot(event.user_agent):
-            body["bot"] = True
-    return route_key(event).encode(), orjson.dumps(body)
+        rc = classify_referrer(event.referrer, event.url, site_hosts)
+        tail = _PAGE_VIEW_TAILS[rc, is_bot(event.user_agent)]
+    else:
+        tail = b"}"
+    return route_key(event).encode(), b"".join((head[:-1], b',"e":', raw, tail))
 
 
 def invalid_identity(topic: str, partition: int, offset: int) -> str:

@@ -1,5 +1,8 @@
 """fastcheck.page_view: pydantic's exact result for a page view, or a decline, never a third.
 
+`fastcheck.event`, what decode calls, is held to the same property here for page views
+(and in test_fastcheck_banner.py for banner events).
+
 The property under test everywhere: for any bytes, `page_view` returns None or a value
 that pydantic also returns, equal field by field, in the same order, with the same time
 zones and the same `model_fields_set`. The simulator's traffic must take the fast path.
@@ -19,7 +22,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 
 import streams.ingest.decode as decode_module
 from schemas import EVENT_ADAPTER, PageViewed
@@ -31,6 +34,7 @@ from streams.ingest.fastcheck import (
     _HTTP_URL,
     _is_pseudonymous_id,
     _timestamp,
+    event,
     page_view,
 )
 from streams.simulate.generate import generate
@@ -44,20 +48,35 @@ SLOW = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 def pydantic_result(raw: bytes) -> PageViewed | None:
     try:
-        event = EVENT_ADAPTER.validate_json(raw)
+        result = EVENT_ADAPTER.validate_json(raw)
     except ValidationError:
         return None
-    return event if isinstance(event, PageViewed) else None
+    return result if isinstance(result, PageViewed) else None
 
 
 def assert_same_or_declined(raw: bytes) -> PageViewed | None:
-    """The property: a decline, or exactly what pydantic makes of `raw`."""
+    """The property: a decline, or exactly what pydantic makes of `raw`; `event` (what
+    decode calls) and `page_view` agree on page views and never differ otherwise."""
     fast = page_view(raw)
+    via_event = event(raw)
+    if via_event is not None:
+        assert_matches_pydantic(via_event, raw)
     if fast is None:
+        assert not isinstance(via_event, PageViewed), "event accepted what page_view declines"
         return None
-    slow = pydantic_result(raw)
-    assert slow is not None, f"fast path accepted what pydantic refuses: {raw!r}"
     assert type(fast) is PageViewed
+    assert_matches_pydantic(fast, raw)
+    assert repr(via_event) == repr(fast)
+    return fast
+
+
+def assert_matches_pydantic(fast: BaseModel, raw: bytes) -> None:
+    """`fast` is exactly the event pydantic makes of `raw`, down to field order and zones."""
+    try:
+        slow = EVENT_ADAPTER.validate_json(raw)
+    except ValidationError:
+        raise AssertionError(f"fast path accepted what pydantic refuses: {raw!r}") from None
+    assert type(fast) is type(slow)
     assert fast == slow
     assert repr(fast) == repr(slow)  # field order, and each datetime's tzinfo
     assert fast.model_dump() == slow.model_dump()
@@ -70,7 +89,6 @@ def assert_same_or_declined(raw: bytes) -> PageViewed | None:
         a, b = getattr(fast, name), getattr(slow, name)
         assert a is None or (a.tzinfo, a.isoformat()) == (b.tzinfo, b.isoformat())
     assert hash(fast) == hash(slow)
-    return fast
 
 
 # --- the model this module mirrors ---------------------------------------------------
