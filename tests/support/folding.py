@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -257,11 +257,14 @@ def fold_in_batches(f: PartitionFolder, records: list[tuple[int, Routed]], cuts:
 # ------------------------------------------------------------- a simulated log
 
 
-def simulated_log(events: int) -> list[tuple[int, Routed]]:
+def simulated_log(
+    events: int, encoder: Callable[[int], Callable[..., tuple[bytes, bytes]]] | None = None
+) -> list[tuple[int, Routed]]:
     """A realistic routed log of one partition: the simulator's mix at 4 events a second
     (windows close as it goes), with duplicates and malformed records; every 29th page
     view two minutes behind (late, past a 30 s grace), every 31st 70 s behind (out of
-    order: late too with 30 s, in time with 90 s), and a donation every 23 records."""
+    order: late too with 30 s, in time with 90 s), and a donation every 23 records.
+    `encoder(offset)` picks the router's encoding of each valid record (default: today's)."""
     start = T0 + timedelta(minutes=5)
     world = build_world(11, start, articles=12, readers=60)
     raws: list[tuple[str, bytes]] = []
@@ -285,7 +288,8 @@ def simulated_log(events: int) -> list[tuple[int, Routed]]:
             _, value = encode_invalid(topic, 0, offset, result, raw, NOW)
         else:
             source = f"{topic}/0/{offset}"
-            _, value = encode_valid(topic, result, raw, SITE, source)
+            encode = encode_valid if encoder is None else encoder(offset)
+            _, value = encode(topic, result, raw, SITE, source)
         out.append((offset, decode_routed(value)))
     return out
 
