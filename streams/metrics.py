@@ -7,6 +7,9 @@ cached so a batch costs one `inc(n)` per distinct label set, not one per event.
 
 from __future__ import annotations
 
+import bisect
+import collections
+import functools
 from typing import Any
 
 from prometheus_client import (
@@ -116,10 +119,38 @@ class PulseMetrics:
         for key, n in tally.counts.items():
             self._child(key).inc(n)
         for stream, lags in tally.lags.items():
-            hist = self.lag.labels(stream)
-            for lag in lags:
-                hist.observe(max(lag, 0.0))
+            observe_many(self.lag.labels(stream), [max(lag, 0.0) for lag in lags])
         for stream, newest in tally.newest.items():
             gauge = self.last_event.labels(stream)
             if newest > gauge._value.get():
                 gauge.set(newest)
+
+
+def observe_many(hist: Any, values: list[float]) -> None:
+    """`hist.observe(v)` for each value, with one bucket update a bucket, not a record.
+
+    One `observe` walks the bucket bounds in Python and takes a lock for the sum and one
+    for the bucket: ~1.5 us a folded record. This finds each value's bucket with
+    `bisect` (the first bound at or above it, as `observe` does), adds the sum in the same
+    order, and increments each bucket once. It reads prometheus_client's `_upper_bounds`,
+    `_buckets` and `_sum`; where a version lacks them it falls back to `observe`
+    (tests/unit/test_metrics_observe.py compares the exposition with `observe`'s).
+    """
+    bounds = getattr(hist, "_upper_bounds", None)
+    buckets = getattr(hist, "_buckets", None)
+    total = getattr(hist, "_sum", None)
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        for value in values:
+            hist.observe(value)
+        return
+    if not values:
+        return
+    hist._raise_if_not_observable()
+    s = total.get()
+    for value in values:
+        s += value
+    total.set(s)
+    find = functools.partial(bisect.bisect_left, bounds)
+    # NaN falls in no bucket under `observe` (it is <= no bound), so it is left out here
+    for index, n in collections.Counter(map(find, [v for v in values if v == v])).items():
+        buckets[index].inc(n)
