@@ -43,14 +43,24 @@ Key = int | str
 Seen = int | tuple[int, str]  # packed (routed offset, source), or the pair as is
 
 
+#: below 2**53 in magnitude, `x // 60` of a float is its exact floor, hence monotonic:
+#: what the minute `_remember` keeps at hand relies on
+_EXACT_FLOATS = float(1 << 53)
+
+
 def _bucket_of(event_time: float) -> int:
     return int(event_time // 60)
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-#: "topic/partition/offset" as the router writes it: no leading zeros, so that the
-#: int below gives back the very same string
-_SOURCE = re.compile(r"([a-z.-]+)/(0|[1-9][0-9]{0,3})/(0|[1-9][0-9]{0,14})")
+_DASHES = (8, 13, 18, 23)
+#: "topic/partition" of a router source: no leading zeros, so that the ints below give
+#: back the very same string
+_PREFIX = re.compile(r"([a-z.-]+)/(0|[1-9][0-9]{0,3})")
+#: the code of each valid "topic/partition" seen (at most 4 * 2048 of them), so that a
+#: source costs a dict lookup and an int parse, not a regex
+_PREFIX_CODES: dict[str, int] = {}
+_MAX_OFFSET_DIGITS = 15  # "0|[1-9][0-9]{0,14}": and int() of a huge string would raise
 
 
 def id_key(identity: str) -> Key:
@@ -60,18 +70,79 @@ def id_key(identity: str) -> Key:
     return identity
 
 
-def source_code(source: str) -> int | None:
-    """ "topic/partition/offset" of an input record as one int, or None if it is not
-    exactly that."""
-    match = _SOURCE.fullmatch(source)
+def _uuid_bytes(names: Sequence[str]) -> bytes | None:
+    """The names' 16 bytes each if every one (all 36 characters long) is a canonical
+    UUID, else None: checked and converted by a few C loops over the joined batch, not a
+    regex and an int parse per name."""
+    n = len(names)
+    joined = "".join(names)
+    dashes = "-" * n
+    if len(joined) != 36 * n or any(joined[i::36] != dashes for i in _DASHES):
+        return None
+    digits = joined.replace("-", "")
+    if len(digits) != 32 * n:  # a dash elsewhere too
+        return None
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    return raw if raw.hex() == digits else None  # fromhex takes upper case and spaces
+
+
+def id_keys(
+    identities: Sequence[str],
+) -> tuple[dict[str, Key], list[int], npt.NDArray[np.uint64]]:
+    """`id_key` of a batch's identities at once (a third of the cost), as {identity: key};
+    also the int keys and their (high, low) 64-bit halves, for `FrozenIds.find`."""
+    if set(map(len, identities)) <= {36}:
+        names = identities
+    else:
+        names = [s for s in identities if len(s) == 36]
+    raw = _uuid_bytes(names)
+    if raw is None:  # some are not canonical: sort them out one by one
+        names = [s for s in names if _UUID.fullmatch(s)]
+        raw = bytes.fromhex("".join(names).replace("-", ""))
+    halves = np.frombuffer(raw, dtype=">u8").reshape(len(names), 2).astype(np.uint64)
+    high, low = halves[:, 0].tolist(), halves[:, 1].tolist()
+    ints = [(h << 64) | lo for h, lo in zip(high, low, strict=True)]
+    keys: dict[str, Key] = {} if len(names) == len(identities) else {s: s for s in identities}
+    keys.update(zip(names, ints, strict=True))
+    return keys, ints, halves
+
+
+def _prefix_code(prefix: str) -> int | None:
+    """The code of a valid "topic/partition" (remembered), else None."""
+    match = _PREFIX.fullmatch(prefix)
     if match is None:
         return None
-    topic, partition, offset = match.groups()
-    stream = _STREAM.get(topic)
-    p, o = int(partition), int(offset)
-    if stream is None or p >= 2048 or o >= 1 << 48:
+    topic, partition = match.groups()
+    stream, p = _STREAM.get(topic), int(partition)
+    if stream is None or p >= 2048:
         return None
-    return (stream << 59) | (p << 48) | o
+    code = _PREFIX_CODES[prefix] = (stream << 59) | (p << 48)
+    return code
+
+
+def source_code(source: str) -> int | None:
+    """ "topic/partition/offset" of an input record as one int, or None if it is not
+    exactly that: "([a-z.-]+)/(0|[1-9][0-9]{0,3})/(0|[1-9][0-9]{0,14})", a known topic,
+    a partition under 2048 and an offset under 2**48."""
+    prefix, _, offset = source.rpartition("/")  # no part of a router source holds a "/"
+    code = _PREFIX_CODES.get(prefix)
+    if code is None:
+        code = _prefix_code(prefix)
+        if code is None:
+            return None
+    if (
+        offset.isdigit()  # not empty
+        and offset.isascii()
+        and len(offset) <= _MAX_OFFSET_DIGITS
+        and (offset[0] != "0" or len(offset) == 1)
+    ):
+        o = int(offset)
+        if o < 1 << 48:
+            return code | o
+    return None
 
 
 def seen_value(offset: int, source: str) -> Seen:
@@ -125,6 +196,15 @@ class DedupIndex:
     #: what the arrays hold for them (see `prepare`)
     keys: dict[str, Key] = field(default_factory=dict)
     hits: dict[int, int] = field(default_factory=dict)
+    #: the event-time minute `_remember` added to last (while it is the bucket), its
+    #: bounds in seconds, and its lists in `open` and `pending`: a record of the same
+    #: minute costs two float comparisons, not two floor divisions and lookups
+    _minute: int = field(default=0, repr=False)
+    _lo: float = field(default=0.0, repr=False)
+    _hi: float = field(default=0.0, repr=False)
+    _lists: tuple[list[Key], list[tuple[int, int]]] = field(
+        default_factory=lambda: ([], []), repr=False
+    )
 
     def prefix(self) -> str:
         return f"{self.partition}|dd|"
@@ -135,11 +215,9 @@ class DedupIndex:
         Optional: `check` looks an id that was not prepared up on its own, which is
         exact but costs a numpy call per record.
         """
-        self.keys = {identity: id_key(identity) for identity in identities}
-        if len(self.frozen.hi):
-            self.hits = self.frozen.find([k for k in self.keys.values() if type(k) is int])
-        else:
-            self.hits = {}
+        names = identities if isinstance(identities, list | tuple) else list(identities)
+        self.keys, ints, halves = id_keys(names)
+        self.hits = self.frozen.find(ints, halves) if len(self.frozen.hi) else {}
 
     def _changed_arrays(self) -> None:
         """What `prepare` found may be stale now: look ids up one by one until the next."""
@@ -158,10 +236,15 @@ class DedupIndex:
     ) -> str:
         """NEW, REPLAY, COPY or DUPLICATE (see the module docstring)."""
         key = self.keys.get(identity)
-        prepared = key is not None
         if key is None:
             key = id_key(identity)
-        first = self._first(key, prepared)
+            first = self._first(key, False)
+        else:  # `_first(key, True)`, inline: this runs once per record
+            first = self.recent.get(key)
+            if first is None and self.odd:
+                first = self.odd.get(key)
+            if first is None and self.hits:  # empty unless the arrays hold something
+                first = self.hits.get(key)  # type: ignore[arg-type]  # (a str is not in it)
         if first is None:
             self._remember(key, identity, offset, source, event_time, watermark)
             return NEW
@@ -187,30 +270,60 @@ class DedupIndex:
         event_time: float,
         watermark: float,
     ) -> None:
-        seen = seen_value(offset, source)
-        bucket = max(int(event_time // 60), int((watermark - self.horizon_seconds) // 60))
+        code = source_code(source)
+        floor = watermark - self.horizon_seconds
+        if self._lo <= event_time < self._hi and -_EXACT_FLOATS < floor < self._hi:
+            # the minute added to last (exact floors: both are at most that minute)
+            bucket = self._minute
+            open_keys, packed = self._lists
+        else:
+            minute = int(event_time // 60)
+            bucket = max(minute, int(floor // 60))
+            open_keys = self.open[bucket]
+            pending = self.pending.get(bucket)
+            if pending is None:
+                pending = self.pending[bucket] = (offset, [], [])
+            packed = pending[1]
+            lo, hi = 60.0 * minute, 60.0 * (minute + 1)
+            if bucket == minute and -_EXACT_FLOATS < lo < hi < _EXACT_FLOATS:
+                self._lo, self._hi, self._minute = lo, hi, minute
+                self._lists = (open_keys, packed)
+            else:
+                self._forget_lists()
+        seen: Seen = (offset, source) if code is None else (offset << _OFFSET_SHIFT) | code
         self.recent[key] = seen
-        self.open[bucket].append(key)
-        pending = self.pending.get(bucket)
-        if pending is None:
-            pending = self.pending[bucket] = (offset, [], [])
+        open_keys.append(key)
         # an id_key int is under 2**128, a packed seen (offset < 2**63) too: packable
         if type(key) is int and type(seen) is int:
-            pending[1].append((key, seen))
+            packed.append((key, seen))
         else:
-            pending[2].append(f"{identity} {offset} {source}")
+            self.pending[bucket][2].append(f"{identity} {offset} {source}")
             self.open_odd[bucket].append(key)
+
+    def _forget_lists(self) -> None:
+        """`open` or `pending` lost lists that `_remember` holds: look them up again.
+
+        (Not needed by `settle`: the minute `_remember` holds is pending until a flush,
+        which forgets it, and `settle` leaves pending minutes alone.)
+        """
+        self._lo = self._hi = 0.0
 
     def flush(self, store: Store) -> None:
         """Write this batch's new ids as one segment per bucket.
 
         A segment is named after the first offset it holds: a replayed batch only adds
-        ids that were never persisted, so it can never overwrite an earlier segment.
+        ids that were never persisted, so it does not overwrite an earlier segment. But
+        an id can expire and then be added again by the record at that very offset (say
+        a duplicate, whose source took the name first): that segment gets the count of
+        its bucket's segments as a suffix, which `restore` (reading the bucket only)
+        does not mind.
         UUIDs with router sources are packed (32 bytes each, base64 in "p"); anything
         else is a line "identity offset source" in "lines".
         """
         for bucket, (first, packed, lines) in self.pending.items():
             key = f"{self.prefix()}{bucket}|{first}"
+            if key in self.segments[bucket]:
+                key = f"{key}|{len(self.segments[bucket])}"
             value: dict[str, str] = {}
             if packed:
                 raw = pack_entries(packed)
@@ -221,10 +334,12 @@ class DedupIndex:
             store.put(key, value)
             self.segments[bucket].append(key)
         self.pending.clear()
+        self._forget_lists()
 
     def expire(self, store: Store, watermark: float) -> int:
         """Forget buckets wholly older than the horizon; returns how many ids went.
         Then move settled buckets from `recent` to the arrays."""
+        self._forget_lists()
         floor = _bucket_of(watermark - self.horizon_seconds)
         gone = self.frozen.expire(floor)
         if gone:
@@ -326,7 +441,7 @@ def split_entry(key: int, seen: int) -> tuple[int, int, int, int]:
 def pack_entries(entries: Sequence[tuple[int, int]]) -> bytes:
     """(key, seen) pairs as packed segment records, 32 bytes each: the UUID's two halves,
     then the seen value's (routed offset; source code), big-endian unsigned 64-bit each."""
-    return b"".join([k.to_bytes(16, "big") + s.to_bytes(16, "big") for k, s in entries])
+    return b"".join([k.to_bytes(16) + s.to_bytes(16) for k, s in entries])  # big-endian
 
 
 def unpack_entries(raw: bytes) -> npt.NDArray[np.uint64]:

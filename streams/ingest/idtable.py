@@ -91,24 +91,45 @@ class FrozenIds:
         for b, c in zip(*np.unique(live, return_counts=True), strict=True):
             self.counts[int(b)] = self.counts.get(int(b), 0) + int(c)
 
-    def find(self, keys: Sequence[int]) -> dict[int, int]:
-        """The seen value of each of `keys` that is held and live (one pass per batch)."""
+    def find(self, keys: Sequence[int], halves: Array | None = None) -> dict[int, int]:
+        """The seen value of each of `keys` that is held and live (one pass per batch).
+
+        `halves`, if given, holds each key's (high, low) 64-bit halves as a row: what a
+        caller that parsed the keys from text has at hand already.
+        """
         if not keys or not len(self.hi):
             return {}
         n = len(keys)
-        q = _column((k >> 64 for k in keys), n)
+        q = _column((k >> 64 for k in keys), n) if halves is None else halves[:, 0]
         order = np.argsort(q)  # sorted queries search ~3x faster (each narrows the next)
         at = np.empty(n, dtype=np.intp)
         at[order] = np.searchsorted(self.hi, q[order], side="left")
         inside = at < len(self.hi)
         hit = np.zeros(n, dtype=bool)
         hit[inside] = self.hi[at[inside]] == q[inside]
+        index = np.flatnonzero(hit)
+        if not len(index):
+            return {}
+        # Mostly the first entry with that high half is the key, and live: all at once.
+        first = at[index]
+        if halves is None:
+            low = _column((keys[i] & MASK64 for i in index.tolist()), len(index))
+        else:
+            low = halves[index, 1]
+        done = (self.lo[first] == low) & (self.bucket[first] >= self.floor)
         found: dict[int, int] = {}
-        for i in np.flatnonzero(hit).tolist():
+        for i, sh, sl in zip(
+            index[done].tolist(),
+            self.seen_hi[first[done]].tolist(),
+            self.seen_lo[first[done]].tolist(),
+            strict=True,
+        ):
+            found[keys[i]] = (sh << 64) | sl
+        for i in index[~done].tolist():  # the others: scan the entries sharing it
             key = keys[i]
-            j, top, low = int(at[i]), key >> 64, key & MASK64
+            j, top, low_half = int(at[i]), key >> 64, key & MASK64
             while j < len(self.hi) and int(self.hi[j]) == top:
-                if int(self.lo[j]) == low and int(self.bucket[j]) >= self.floor:
+                if int(self.lo[j]) == low_half and int(self.bucket[j]) >= self.floor:
                     found[key] = (int(self.seen_hi[j]) << 64) | int(self.seen_lo[j])
                     break
                 j += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,11 +21,13 @@ from streams.ingest.dedup import (
     DedupIndex,
     first_routed_offset,
     id_key,
+    id_keys,
     same_source,
     seen_value,
     source_code,
 )
 from streams.store import DictStore
+from streams.topics import INPUT_TOPICS
 
 P = 5
 HORIZON = 3600.0
@@ -480,3 +483,246 @@ def test_ids_settled_after_prepare_are_still_found() -> None:
     assert index.open == {} and len(index.frozen) == 2
     assert index.check(eid(1), 10, rsrc(1), T0, T0 + 600) == REPLAY
     assert index.check(eid(1), 11, rsrc(2), T0, T0 + 600) == DUPLICATE
+
+
+def test_an_id_added_again_by_the_offset_that_named_a_segment_gets_its_own() -> None:
+    """The duplicate at offset 3 names its source's segment; once the id it duplicated
+    has expired, the same record adds the id again, in the same bucket: two segments."""
+    ident, horizon = eid(0), 1800.0
+    store, index = DictStore(), DedupIndex(P, horizon)
+    assert index.check(ident, 0, "web.page-viewed/0/5", T0, T0) == NEW
+    assert index.check(ident, 3, "web.page-viewed/1/5", T0 + 60, T0) == DUPLICATE
+    watermark = T0 + 31 * 60  # the id's minute expires, its duplicate's source stays
+    index.flush(store)
+    index.expire(store, watermark)
+    assert index.check(ident, 3, "web.page-viewed/1/5", T0 + 60, watermark) == NEW
+    index.flush(store)
+    assert sorted(store.data) == [f"{P}|dd|{MINUTE + 1}|3", f"{P}|dd|{MINUTE + 1}|3|1"]
+    restored = DedupIndex.restore(P, horizon, DictStore(copy.deepcopy(dict(store.data))))
+    assert restored.entries() == index.entries()
+    assert len(restored) == 2
+
+
+# --- the parsers against the regular expressions they replace ----------------------------
+
+#: what `source_code` was: one regular expression for the whole source
+_SOURCE = re.compile(r"([a-z.-]+)/(0|[1-9][0-9]{0,3})/(0|[1-9][0-9]{0,14})")
+_TOPICS = {topic: i for i, topic in enumerate(INPUT_TOPICS)}
+
+
+def regex_source_code(source: str) -> int | None:
+    match = _SOURCE.fullmatch(source)
+    if match is None:
+        return None
+    topic, partition, offset = match.groups()
+    stream = _TOPICS.get(topic)
+    p, o = int(partition), int(offset)
+    if stream is None or p >= 2048 or o >= 1 << 48:
+        return None
+    return (stream << 59) | (p << 48) | o
+
+
+#: numbers as a router writes them, and strings int() takes that it does not write
+NUMBERS = (
+    st.sampled_from(
+        [
+            "0",
+            "1",
+            "7",
+            "2047",
+            "2048",
+            "9999",
+            "10000",
+            "00",
+            "03",
+            "-1",
+            "+3",
+            " 3",
+            "3 ",
+            "3\n",
+            "3_0",
+            "\u0663",
+            "1\u0663",
+            "\uff13",
+            "",
+            "/",
+            "281474976710655",
+            "281474976710656",
+            "999999999999999",
+            "1000000000000000",
+            "0" * 16,
+            "1" * 5000,
+        ]
+    )
+    | st.integers(0, 1 << 50).map(str)
+    | st.text("0123456789", max_size=17)
+)
+TOPICS = st.sampled_from([*INPUT_TOPICS, "other.topic", "Web.page-viewed", "web/page", ""])
+SOURCES = (
+    st.tuples(TOPICS, NUMBERS, NUMBERS).map("/".join)
+    | st.tuples(TOPICS, NUMBERS, NUMBERS, NUMBERS).map("/".join)
+    | st.text(max_size=30)
+    | st.text("web.page-viewed/0123", max_size=30)
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(SOURCES)
+def test_source_codes_are_those_of_the_regular_expression(source: str) -> None:
+    assert source_code(source) == regex_source_code(source)
+    assert source_code(source) == regex_source_code(source)  # with its prefix remembered
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "0",
+        "7",
+        "2047",
+        "2048",
+        "00",
+        "03",
+        "-1",
+        "+3",
+        " 3",
+        "3\n",
+        "3_0",
+        "\u0663",
+        "\uff13",
+        "",
+        "281474976710655",
+        "281474976710656",
+        "1000000000000000",
+        "1" * 5000,
+    ],
+)
+@pytest.mark.parametrize("where", ["partition", "offset"])
+def test_each_number_a_source_could_hold_is_taken_as_the_regular_expression_does(
+    number: str, where: str
+) -> None:
+    source = (
+        f"web.page-viewed/{number}/17" if where == "partition" else f"web.page-viewed/3/{number}"
+    )
+    assert source_code(source) == regex_source_code(source)
+
+
+def canonical(n: int) -> str:
+    return str(uuid.UUID(int=n))
+
+
+def near_miss(text: str, at: int, char: str) -> str:
+    """A canonical UUID with one character replaced, inserted or deleted."""
+    at %= len(text)
+    return text[:at] + char + text[at + 1 :] if char else text[:at] + text[at + 1 :]
+
+
+def swapped(text: str, at: int) -> str:
+    """Two neighbours swapped: a dash out of place, with the length and count right."""
+    return text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+
+
+UUID_INTS = st.integers(0, (1 << 128) - 1)
+IDENTITIES_ANY = (
+    UUID_INTS.map(canonical)
+    | st.tuples(
+        UUID_INTS.map(canonical),
+        st.integers(0, 35),
+        st.sampled_from(["", "-", "A", "F", "g", " ", "0 ", "_", "+", "\u0663", "\xe9", "\n"]),
+    ).map(lambda t: near_miss(*t))
+    | UUID_INTS.map(lambda n: canonical(n).upper())
+    | UUID_INTS.map(lambda n: canonical(n).replace("-", ""))
+    | UUID_INTS.map(lambda n: " " + canonical(n)[1:])
+    | st.tuples(UUID_INTS.map(canonical), st.integers(0, 34)).map(lambda t: swapped(*t))
+    | st.text(max_size=40)
+    | st.text("0123456789abcdef-", min_size=36, max_size=36)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(IDENTITIES_ANY, max_size=30))
+def test_a_batch_of_keys_is_id_key_of_each(identities: list[str]) -> None:
+    keys, ints, halves = id_keys(identities)
+    assert keys == {identity: id_key(identity) for identity in identities}
+    assert ints == [k for k in map(id_key, identities) if type(k) is int]
+    assert [(int(h) << 64) | int(lo) for h, lo in halves] == ints
+    assert {k for k in keys.values() if type(k) is int} == set(ints)
+
+
+def test_a_batch_of_canonical_uuids_with_one_near_miss() -> None:
+    good = [canonical(n * 0x9E3779B97F4A7C15 % (1 << 128)) for n in range(50)]
+    misplaced = swapped(good[0], 7)  # the first dash one to the left
+    two_more = good[0][:30] + "--" + good[0][32:]  # even so, an even count of hex digits
+    for bad in ("A" + good[0][1:], good[0][:35] + " ", misplaced, two_more):
+        batch = [*good[:20], bad, *good[20:]]
+        keys, ints, _ = id_keys(batch)
+        assert keys == {identity: id_key(identity) for identity in batch}
+        assert keys[bad] == bad and len(ints) == 50
+
+
+def test_prepare_takes_any_iterable() -> None:
+    index = settled(DictStore())
+    index.prepare(eid(i) for i in range(12))
+    assert index.hits == {id_key(eid(i)): index.entries()[id_key(eid(i))] for i in range(10)}
+    assert index.check(eid(4), 104, rsrc(4), T0, T0) == REPLAY
+
+
+# --- which bucket an id goes to ----------------------------------------------------------
+
+FLOATS = (
+    st.integers(-(1 << 40), 1 << 40).map(lambda n: n * 60.0)  # minute boundaries
+    | st.floats(-1e10, 1e10)
+    | st.floats(allow_nan=False, allow_infinity=False, width=64)
+    | st.sampled_from([0.0, -0.0, 59.999999999999, 2.0**53, -(2.0**53), 2.0**53 + 120])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(FLOATS, FLOATS, st.booleans()), min_size=1, max_size=12))
+def test_an_id_goes_to_its_minute_or_the_horizons(
+    records: list[tuple[float, float, bool]],
+) -> None:
+    """Whatever the floats, and however records of one minute follow one another."""
+    index, want = DedupIndex(P, HORIZON), {}
+    for n, (event_time, watermark, odd) in enumerate(records):
+        if odd and n % 2:  # a string key, and a source kept as a string, now and then
+            identity, source = f"custom-{n}", f"2:{n}"
+        else:
+            identity, source = eid(n), rsrc(n)
+        assert index.check(identity, n, source, event_time, watermark) == NEW
+        want[id_key(identity)] = max(int(event_time // 60), int((watermark - HORIZON) // 60))
+    got = {key: bucket for bucket, keys in index.open.items() for key in keys}
+    assert got == want
+    assert {b for b in index.pending} == set(want.values())
+
+
+# --- the lists `_remember` keeps at hand for the minute it added to last -----------------
+
+
+def test_ids_added_after_a_flush_are_in_the_next_one() -> None:
+    store, index = DictStore(), DedupIndex(P, HORIZON)
+    assert index.check(eid(1), 1, rsrc(1), T0, T0) == NEW
+    index.flush(store)
+    index.settle(MINUTE, force=True)  # nothing old enough: settles nothing
+    assert index.check(eid(2), 2, rsrc(2), T0 + 1, T0) == NEW
+    index.flush(store)
+    assert sorted(store.data) == [f"{P}|dd|{MINUTE}|1", f"{P}|dd|{MINUTE}|2"]
+    assert index.open[MINUTE] == [id_key(eid(1)), id_key(eid(2))]
+
+
+@pytest.mark.parametrize("flushed", [True, False])
+@pytest.mark.parametrize("how", ["settle", "expire"])
+def test_a_minute_that_left_the_dict_starts_afresh(how: str, flushed: bool) -> None:
+    """Ids of a minute gone to the arrays (or expired), then added again (say by records
+    folded with an older watermark), are in the open minute's list, not a lost one."""
+    store, index = DictStore(), DedupIndex(P, HORIZON)
+    assert index.check(eid(1), 1, rsrc(1), T0, T0) == NEW
+    if flushed or how == "settle":  # only flushed minutes settle
+        index.flush(store)
+    if how == "settle":
+        index.settle(MINUTE + 5, force=True)
+    else:
+        index.expire(store, T0 + HORIZON + 120)
+    assert MINUTE not in index.open
+    assert index.check(eid(2), 2, rsrc(2), T0 + 1, T0) == NEW
+    assert index.open[MINUTE] == [id_key(eid(2))]
+    assert index.pending[MINUTE][1][-1] == (id_key(eid(2)), seen_value(2, rsrc(2)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +85,39 @@ def test_find_agrees_with_a_dict(entries: list[tuple[int, int, int]], floor: int
     assert ids.find(probe) == {k: want[k] for k in probe if k in want}
     assert ids.items() == want
     assert len(ids) == len(want)
+
+
+def halves_of(keys: list[int]) -> npt.NDArray[np.uint64]:
+    return np.array([[k >> 64, k & ((1 << 64) - 1)] for k in keys], dtype=np.uint64).reshape(-1, 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3).map(lambda h: h << 64) | st.integers(0, (1 << 128) - 1),
+            st.integers(0, (1 << 128) - 1),
+            st.integers(0, 5),
+        ),
+        max_size=60,
+    ),
+    st.integers(0, 6),
+)
+def test_find_with_the_halves_at_hand_agrees_with_a_dict(
+    entries: list[tuple[int, int, int]], floor: int
+) -> None:
+    """Keys added again (once expired), sharing high halves, repeated among the probes."""
+    ids = FrozenIds()
+    want: dict[int, int] = {}
+    for n, (key, seen, bucket) in enumerate(entries):
+        if key not in want:  # keys must not be present already
+            ids.add([(key, seen, bucket)])
+            want[key] = seen
+        if n % 7 == 6:
+            ids.expire(floor)
+            want = {k: v for k, v in ids.items().items()}
+    ids.expire(floor)
+    want = ids.items()
+    probe = [k for k, _, _ in entries] + [k ^ 1 for k, _, _ in entries]
+    assert ids.find(probe, halves_of(probe)) == {k: want[k] for k in probe if k in want}
+    assert ids.find(probe, halves_of(probe)) == ids.find(probe)
