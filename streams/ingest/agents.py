@@ -19,6 +19,7 @@ from streams.ingest.batchsend import send_batches
 from streams.ingest.closing import Emission
 from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
+from streams.ingest.fastroute import route as fast_route
 from streams.ingest.fold import PartitionFolder, Tally
 from streams.ingest.partitioning import partition_for
 from streams.ingest.readback import read_emitted
@@ -86,14 +87,21 @@ class Pipeline:
         routed = []
         topic = tp.topic[self.prefix_len :]  # the contract's name, whatever the prefix
         for record in records:
-            result = decode(topic, record.value, now, tol)
-            if isinstance(result, Rejected):
-                key, value = encode_invalid(
-                    topic, tp.partition, record.offset, result, record.value, now
-                )
+            raw = record.value
+            source = invalid_identity(topic, tp.partition, record.offset)
+            # Page views and banners straight to their routed record; the rest, refusals
+            # included, through decode (which names the reason) and encode_valid.
+            fused = fast_route(topic, raw, now, tol, self.site_hosts, source)
+            if fused is not None:
+                key, value = fused
             else:
-                source = invalid_identity(topic, tp.partition, record.offset)
-                key, value = encode_valid(topic, result, record.value, self.site_hosts, source)
+                result = decode(topic, raw, now, tol)
+                if isinstance(result, Rejected):
+                    key, value = encode_invalid(
+                        topic, tp.partition, record.offset, result, raw, now
+                    )
+                else:
+                    key, value = encode_valid(topic, result, raw, self.site_hosts, source)
             routed.append((partition_for(key, n), key, value))
         # Offsets are acknowledged only once every routed record is in Kafka.
         await asyncio.gather(*await send_batches(self.kafka, self.routed_topic, routed))

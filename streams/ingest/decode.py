@@ -43,7 +43,7 @@ MAX_RECORD_BYTES: Final = 64 * 1024
 
 #: Topics whose records try `fastcheck.event` before pydantic (any other result, a
 #: refusal included, still comes from pydantic).
-_FAST_TOPICS: Final = frozenset(
+FAST_TOPICS: Final = frozenset(
     topic for topic, types in TOPIC_EVENT_TYPES.items() if types & fastcheck.EVENT_TYPES
 )
 
@@ -62,7 +62,7 @@ def decode(topic: str, raw: bytes | None, now: float, future_tolerance: float) -
         return Rejected("empty", "the record has no value")
     if len(raw) > MAX_RECORD_BYTES:
         return Rejected("too_large", f"{len(raw)} bytes, over the limit of {MAX_RECORD_BYTES}")
-    event: Event | None = fastcheck.event(raw) if topic in _FAST_TOPICS else None
+    event: Event | None = fastcheck.event(raw) if topic in FAST_TOPICS else None
     if event is None:
         try:
             event = EVENT_ADAPTER.validate_json(raw)
@@ -76,20 +76,31 @@ def decode(topic: str, raw: bytes | None, now: float, future_tolerance: float) -
                     f"{SUPPORTED_SCHEMA_VERSION}",
                 )
             return classify_validation_error(exc)
+    misfit = check_placement(
+        topic, event.event_type, event.occurred_at.timestamp(), now, future_tolerance
+    )
+    return event if misfit is None else misfit
+
+
+def check_placement(
+    topic: str, event_type: str, occurred_at: float, now: float, future_tolerance: float
+) -> Rejected | None:
+    """Why a valid event of `event_type`, `occurred_at` epoch seconds, is refused on `topic`
+    at `now`, or None. decode's last checks; the router's fused path applies them too."""
     allowed = TOPIC_EVENT_TYPES.get(topic)
-    if allowed is not None and event.event_type not in allowed:
+    if allowed is not None and event_type not in allowed:
         return Rejected(
             "wrong_topic",
-            f"{event.event_type} does not belong on {topic} (expects {sorted(allowed)})",
+            f"{event_type} does not belong on {topic} (expects {sorted(allowed)})",
         )
-    ahead = event.occurred_at.timestamp() - now
+    ahead = occurred_at - now
     if ahead > future_tolerance:
         return Rejected(
             "future_timestamp",
             f"occurred_at is {ahead:.0f} s ahead of the processor's clock "
             f"(tolerance {future_tolerance:.0f} s)",
         )
-    return event
+    return None
 
 
 def classify_validation_error(exc: ValidationError) -> Rejected:

@@ -5,6 +5,9 @@ checks of `schemas.fields` (timestamps, URLs). `event(raw)` parses with orjson a
 the one model the record names by hand, building the `PageViewed` or banner event that
 pydantic would build (equal, same dump, same `model_fields_set`), or returns None
 ("decline") so that the caller runs pydantic, which also names the reason of a refusal.
+`event_values(raw)` runs the same checks and returns the checked values instead of the
+model (the router's fused path, `fastroute`, routes from them): one set of checks decides
+for both.
 It declines whenever it is not sure: an unknown or missing field, a wrong type, a form of
 a value it does not check itself. It must never accept what pydantic refuses:
 `tests/unit/ingest/test_fastcheck.py` and `test_fastcheck_banner.py` hold it to that, and
@@ -32,7 +35,15 @@ from schemas import (
 )
 from schemas.fields import TIMESTAMP_MAX, TIMESTAMP_MIN, URL_MAX_LENGTH, _has_host
 
-__all__ = ["BANNER_MODELS", "EVENT_TYPE", "EVENT_TYPES", "FastEvent", "event", "page_view"]
+__all__ = [
+    "BANNER_MODELS",
+    "EVENT_TYPE",
+    "EVENT_TYPES",
+    "FastEvent",
+    "event",
+    "event_values",
+    "page_view",
+]
 
 EVENT_TYPE: Final = "page.viewed"
 BANNER_MODELS: Final[dict[str, type[BannerShown | BannerClicked | BannerDismissed]]] = {
@@ -40,10 +51,11 @@ BANNER_MODELS: Final[dict[str, type[BannerShown | BannerClicked | BannerDismisse
     "banner.clicked": BannerClicked,
     "banner.dismissed": BannerDismissed,
 }
-#: Every `event_type` that `event` checks itself; it declines any other.
-EVENT_TYPES: Final = frozenset({EVENT_TYPE, *BANNER_MODELS})
-
 FastEvent = PageViewed | BannerShown | BannerClicked | BannerDismissed
+_MODELS: Final[dict[str, type[FastEvent]]] = {EVENT_TYPE: PageViewed, **BANNER_MODELS}
+#: Every `event_type` that `event` checks itself; it declines any other.
+EVENT_TYPES: Final = frozenset(_MODELS)
+
 _M = TypeVar("_M", bound=BaseModel)
 
 _FIELDS: Final = frozenset(PageViewed.model_fields)
@@ -89,42 +101,63 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 def event(raw: bytes) -> FastEvent | None:
     """Return the page view or banner event pydantic would return for `raw`, or None.
 
-    One parse, then the check of the model that `event_type` names; any other type
-    declines (pydantic handles the rare ones).
+    One parse, then the check of the model that `event_type` names (`_values`); any
+    other type declines (pydantic handles the rare ones).
     """
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    data = _parse(raw)
+    if data is None:
         return None
-    if type(data) is not dict:
+    checked = _values(data)
+    if checked is None:
         return None
-    kind = data.get("event_type")
-    if kind == EVENT_TYPE:
-        return _page_view(data)
-    if type(kind) is not str:
-        return None
-    model = BANNER_MODELS.get(kind)
-    return None if model is None else _banner(data, kind, model)
+    return _build(_MODELS[checked["event_type"]], checked, set(data))
+
+
+def event_values(raw: bytes) -> dict[str, Any] | None:
+    """The checked field values of the page view or banner event `raw`, or None.
+
+    Exactly the `__dict__` of the model `event(raw)` returns (the same checks decide:
+    None here is None there), for a caller that needs the values and not the model.
+    """
+    data = _parse(raw)
+    return None if data is None else _values(data)
 
 
 def page_view(raw: bytes) -> PageViewed | None:
     """Return the `PageViewed` pydantic would return for `raw`, or None to defer to it."""
+    data = _parse(raw)
+    if data is None or data.get("event_type") != EVENT_TYPE:
+        return None
+    checked = _page_view_values(data)
+    return None if checked is None else _build(PageViewed, checked, set(data))
+
+
+def _parse(raw: bytes) -> dict[str, Any] | None:
+    """The JSON object `raw` holds, or None."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    if type(data) is not dict or data.get("event_type") != EVENT_TYPE:
+    return data if type(data) is dict else None
+
+
+def _values(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The checked values of a parsed record of a type this module checks, or None."""
+    kind = data.get("event_type")
+    if kind == EVENT_TYPE:
+        return _page_view_values(data)
+    if type(kind) is not str:
         return None
-    return _page_view(data)
+    model = BANNER_MODELS.get(kind)
+    return None if model is None else _banner_values(data, kind, model)
 
 
-def _page_view(data: dict[str, Any]) -> PageViewed | None:
-    """The `PageViewed` of a parsed page view, or None.
+def _page_view_values(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The values of the `PageViewed` of a parsed page view, or None.
 
     Written flat, with few calls: at this path's ~5 µs every Python step shows.
     """
-    fields_set = set(data)
-    if not fields_set <= _FIELDS:
+    if not data.keys() <= _FIELDS:
         return None  # extra="forbid"
     try:
         event_id, version, occurred, url, reader_id, session_id, device = _required(data)
@@ -168,15 +201,14 @@ def _page_view(data: dict[str, Any]) -> PageViewed | None:
         "device": device,
         "user_agent": user_agent,
     }
-    return _build(PageViewed, values, fields_set)
+    return values
 
 
-def _banner(
+def _banner_values(
     data: dict[str, Any], kind: str, model: type[BannerShown | BannerClicked | BannerDismissed]
-) -> BannerShown | BannerClicked | BannerDismissed | None:
-    """The banner event of a parsed record whose `event_type` is `kind`, or None."""
-    fields_set = set(data)
-    if not fields_set <= _BANNER_FIELDS[model]:
+) -> dict[str, Any] | None:
+    """The values of the banner event of a parsed record whose `event_type` is `kind`."""
+    if not data.keys() <= _BANNER_FIELDS[model]:
         return None  # extra="forbid"; also `reason` on a banner.shown or banner.clicked
     try:
         required = _banner_required(data)
@@ -221,7 +253,7 @@ def _banner(
         if type(reason) is not str or reason not in _DISMISS_REASONS:
             return None
         values["reason"] = reason
-    return _build(model, values, fields_set)
+    return values
 
 
 def _build(model: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import combinations, product
@@ -35,8 +36,11 @@ from streams.ingest.fastcheck import (
     _is_pseudonymous_id,
     _timestamp,
     event,
+    event_values,
     page_view,
 )
+from streams.ingest.fastroute import route
+from streams.ingest.route import encode_valid
 from streams.simulate.generate import generate
 from streams.simulate.world import build_world
 
@@ -56,7 +60,9 @@ def pydantic_result(raw: bytes) -> PageViewed | None:
 
 def assert_same_or_declined(raw: bytes) -> PageViewed | None:
     """The property: a decline, or exactly what pydantic makes of `raw`; `event` (what
-    decode calls) and `page_view` agree on page views and never differ otherwise."""
+    decode calls) and `page_view` agree on page views and never differ otherwise. And the
+    router's fused path agrees with decode + encode_valid (`assert_route_agrees`)."""
+    assert_route_agrees(raw)
     fast = page_view(raw)
     via_event = event(raw)
     if via_event is not None:
@@ -68,6 +74,56 @@ def assert_same_or_declined(raw: bytes) -> PageViewed | None:
     assert_matches_pydantic(fast, raw)
     assert repr(via_event) == repr(fast)
     return fast
+
+
+#: The topics the router's fused path is tried on: its own two, and one it declines.
+ROUTE_TOPICS = (topics.PAGE_VIEWS, topics.BANNER_EVENTS, topics.ARTICLES)
+ROUTE_SITES = (
+    frozenset(),
+    frozenset({"news.example.org"}),
+    frozenset({"pulse-news.example", "WWW.Mirror.example."}),  # the simulator's site
+)
+ROUTE_SOURCES = ("web.page-viewed/3/1207", "", 'odd "src"\n\\ é \u2028\x00')
+
+
+def assert_route_agrees(raw: bytes, sources: tuple[str, ...] = ROUTE_SOURCES) -> bool:
+    """The router's fused path on `raw`: a decline, or decode + encode_valid's very (key,
+    value), and a decline whenever decode refuses. On every topic, at clocks on both sides
+    of the future-timestamp limit. True if it took `raw` on some topic.
+
+    Also: `fastcheck.event_values` is exactly the accepted model's `__dict__`, or None
+    exactly when `event` declines.
+    """
+    fast = event(raw)
+    checked = event_values(raw)
+    assert (checked is None) == (fast is None)
+    assert fast is None or checked == fast.__dict__
+    took = False
+    for i, topic in enumerate(ROUTE_TOPICS):
+        clocks = [(START.timestamp(), 600.0), (START.timestamp() + 3e9, 0.0)]
+        timeless = decode(topic, raw, math.inf, 0.0)  # refuses on no clock
+        if not isinstance(timeless, Rejected):
+            t = timeless.occurred_at.timestamp()
+            for tolerance in (300.0, 0.0, 0.001, -1.0):
+                edge = t - tolerance
+                clocks += [
+                    (edge, tolerance),
+                    (math.nextafter(edge, -math.inf), tolerance),
+                    (math.nextafter(edge, math.inf), tolerance),
+                    (edge - 1.0, tolerance),  # refused: one second too far ahead
+                ]
+            clocks += [(t, math.inf), (t, math.nan), (t - 1e9, 1e9)]
+        for j, (now, tolerance) in enumerate(clocks):
+            site_hosts = ROUTE_SITES[(i + j) % len(ROUTE_SITES)]
+            source = sources[(i + j) % len(sources)]
+            fused = route(topic, raw, now, tolerance, site_hosts, source)
+            expected = decode(topic, raw, now, tolerance)
+            if isinstance(expected, Rejected):
+                assert fused is None, f"fused path took what decode refuses ({expected.reason})"
+            elif fused is not None:
+                assert fused == encode_valid(topic, expected, raw, site_hosts, source)
+                took = True
+    return took
 
 
 def assert_matches_pydantic(fast: BaseModel, raw: bytes) -> None:

@@ -24,6 +24,7 @@ from test_fastcheck import (
     _normalised,
     article_ids,
     assert_matches_pydantic,
+    assert_route_agrees,
     event_ids,
     json_values,
     optional,
@@ -58,7 +59,9 @@ def pydantic_banner(raw: bytes) -> BannerEventBase | None:
 
 
 def assert_same_or_declined(raw: bytes) -> BannerEventBase | None:
-    """The property: a decline, or exactly what pydantic makes of `raw`."""
+    """The property: a decline, or exactly what pydantic makes of `raw`; and the router's
+    fused path agrees with decode + encode_valid (`assert_route_agrees`)."""
+    assert_route_agrees(raw)
     fast = event(raw)
     if fast is None:
         return None

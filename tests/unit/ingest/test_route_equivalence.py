@@ -20,6 +20,7 @@ import pytest
 from folding import fold_in_batches, folder, new_stores, simulated_log, sketched_state
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_fastcheck import assert_route_agrees
 
 from schemas import TOPIC_EVENT_TYPES, ArticlePublished, DonationCompleted, Event, PageViewed
 from schemas.examples import EXAMPLES
@@ -253,6 +254,7 @@ def test_generated_events(
     record: tuple[str, bytes], site_hosts: frozenset[str], source: str
 ) -> None:
     topic, raw = record
+    assert_route_agrees(raw, (source,))  # the router's fused path: the same bytes, or none
     assume(assert_same_output(topic, raw, site_hosts, source) is not None)
 
 
