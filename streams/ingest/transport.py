@@ -13,6 +13,10 @@ Selected with the broker URL scheme `pulse://` (entry point `faust.transports`).
 This relies on `Consumer._getmany` and the ack bookkeeping (`_acked`, `_acked_index`,
 `_n_acked`, `_committed_offset`, `_read_offset`, `_add_gap`) of faust-streaming 0.15.3,
 which is pinned; tests/unit/ingest/test_transport_contract.py fails when they change.
+
+Both Kafka clients of the worker (Faust's producer and its consumer) also back off after
+a failed metadata refresh (`back_off_failed_metadata`): without it a worker whose broker
+is gone for good can spin a core (tests/unit/ingest/test_metadata_backoff.py).
 """
 
 from __future__ import annotations
@@ -41,6 +45,30 @@ def batch_handlers(app: Any) -> Mapping[str, BatchHandler]:
     return handlers
 
 
+def back_off_failed_metadata(client: Any) -> None:
+    """Make a failed metadata refresh of an aiokafka client wait `retry_backoff_ms`.
+
+    aiokafka's `_md_synchronizer` answers every `force_metadata_update()` with a fresh
+    attempt and reports a failure at once; callers that want a partition's leader
+    (the producer's sender with batches for it, the fetcher) ask again straight away.
+    With the broker gone a refused connection fails in microseconds, so a worker whose
+    metadata said "no leader" when the broker went away (a broker stopping cleanly
+    answers so while it moves its partitions' leadership) spun a core, logging two
+    errors per attempt. Here a failure is reported only after the client's backoff,
+    which paces every caller of that refresh; a successful one is not delayed.
+    """
+    update = client._metadata_update
+    backoff: float = client._retry_backoff
+
+    async def update_or_back_off(cluster_metadata: Any, topics: Any) -> bool:
+        ok: bool = await update(cluster_metadata, topics)
+        if not ok:
+            await asyncio.sleep(backoff)
+        return ok
+
+    client._metadata_update = update_or_back_off
+
+
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     """Faust's consumer thread with a short fetch wait.
 
@@ -54,6 +82,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
         consumer._fetch_max_wait_ms = self.fetch_max_wait_ms  # read when it starts
+        back_off_failed_metadata(consumer._client)
         return consumer
 
 
@@ -123,7 +152,17 @@ class Consumer(faust_aiokafka.Consumer):
         await super().wait_empty()
 
 
+class Producer(faust_aiokafka.Producer):
+    """Faust's producer, whose client backs off after a failed metadata refresh."""
+
+    def _new_producer(self, transactional_id: str | None = None) -> Any:
+        producer = super()._new_producer(transactional_id)
+        back_off_failed_metadata(producer.client)
+        return producer
+
+
 class Transport(faust_aiokafka.Transport):
     """The aiokafka transport with the batch consumer."""
 
     Consumer = Consumer
+    Producer = Producer
