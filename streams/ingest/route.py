@@ -22,6 +22,9 @@ from streams.ingest.referrer import classify_referrer
 from streams.topics import INPUT_TOPICS
 
 STREAM_INDEX: dict[str, int] = {t: i for i, t in enumerate(INPUT_TOPICS)}
+#: The route key of donations without a campaign: they are counted under one label
+#: (`unattributed`/`none`), whose funnel windows must be one a minute, from one partition.
+UNATTRIBUTED_KEY = "unattributed"
 
 
 @dataclass(slots=True)
@@ -52,7 +55,8 @@ def route_key(event: Event) -> str:
     if isinstance(event, BannerEventBase):
         return event.campaign_id
     if isinstance(event, DonationCompleted):
-        return event.campaign_id or event.reader_id
+        # all unattributed donations under one key: one funnel window a minute for them
+        return event.campaign_id or UNATTRIBUTED_KEY
     return event.article_id  # ArticlePublished
 
 

@@ -202,7 +202,7 @@ def test_valid_records_carry_their_source(source: str) -> None:
         pytest.param(ex("banner.dismissed", 1), "giving-tuesday-2026", id="dismissed-by-campaign"),
         pytest.param(ex("donation.completed"), "giving-tuesday-2026", id="donation-by-campaign"),
         pytest.param(
-            ex("donation.completed", 1), "rdr_Lx40pQa7MvRn", id="unattributed-donation-by-reader"
+            ex("donation.completed", 1), "unattributed", id="unattributed-donations-together"
         ),
     ],
 )

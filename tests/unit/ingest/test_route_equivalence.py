@@ -84,7 +84,7 @@ def reference_route_key(event: Event) -> str:
     if isinstance(event, PageViewed):
         return event.article_id or event.url
     if isinstance(event, DonationCompleted):
-        return event.campaign_id or event.reader_id
+        return event.campaign_id or "unattributed"  # was reader_id: one window a minute
     return event.campaign_id
 
 
