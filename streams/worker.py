@@ -65,7 +65,7 @@ def build_worker(settings: Settings) -> Worker:
 
 
 def topic_specs(settings: Settings) -> list[NewTopic]:
-    """Every topic the worker reads or writes (Faust declares its changelogs itself)."""
+    """Every topic the worker reads or writes, except Faust's own (`faust_topic_specs`)."""
     n, rf = settings.partitions, settings.replication_factor
     specs = []
     for topic in (*INPUT_TOPICS, ROUTED, *OUTPUT_TOPICS):
@@ -75,7 +75,48 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     return specs
 
 
-async def ensure_topics(settings: Settings, timeout: float = 60.0) -> list[str]:
+def faust_topic_specs(app: Any) -> list[NewTopic]:
+    """The topics Faust would declare itself, the tables' changelogs and the leader topic,
+    with the partitions, replication and cleanup policy Faust would give them.
+
+    Faust creates them once the app starts, just before the consumer joins its group; a
+    consumer whose metadata does not list a changelog topic yet at the assignment was
+    assigned none of its partitions ("Ignoring missing topic"), so its tables never
+    recovered and the worker never folded, refreshing metadata in a loop at 70 % of a
+    core (seen in the benchmark and the reliability suite). Created here first, they are
+    in the metadata before the group is joined, and Faust finds them existing.
+    """
+    topics = [table.changelog_topic for table in app.tables.values()]
+    if not app.conf.topic_disable_leader:
+        topics.append(app._leader_assignor._leader_topic)
+    specs: list[NewTopic] = []
+    for topic in topics:
+        partitions = topic.partitions or app.conf.topic_partitions
+        replicas = topic.replicas or app.conf.topic_replication_factor or 1
+        config = faust_topic_config(topic.retention, topic.compacting, topic.deleting)
+        config.update({key: str(value) for key, value in (topic.config or {}).items()})
+        specs.extend(
+            NewTopic(name, partitions, replicas, topic_configs=config) for name in topic.topics
+        )
+    return specs
+
+
+def faust_topic_config(
+    retention: float | None, compacting: bool | None, deleting: bool | None
+) -> dict[str, str]:
+    """The topic configuration faust-streaming's aiokafka driver creates (`_topic_config`)."""
+    config: dict[str, str] = {}
+    flags = [flag for flag, on in (("compact", compacting), ("delete", deleting)) if on]
+    if flags:
+        config["cleanup.policy"] = ",".join(flags)
+    if retention:
+        config["retention.ms"] = str(int(retention))
+    return config
+
+
+async def ensure_topics(
+    settings: Settings, extra: list[NewTopic] | None = None, timeout: float = 60.0
+) -> list[str]:
     """Create missing topics (a production broker has auto-creation off); returns new ones."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, **kafka_client_security(settings)
@@ -83,7 +124,8 @@ async def ensure_topics(settings: Settings, timeout: float = 60.0) -> list[str]:
     await asyncio.wait_for(admin.start(), timeout)
     try:
         existing = set(await admin.list_topics())
-        missing = [s for s in topic_specs(settings) if s.name not in existing]
+        wanted = [*topic_specs(settings), *(extra or [])]
+        missing = [s for s in wanted if s.name not in existing]
         created = []
         for spec in missing:
             try:
@@ -119,14 +161,14 @@ def run_worker(settings: Settings) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
         pass
+    worker = build_worker(settings)
     try:
-        created = asyncio.run(ensure_topics(settings))
+        created = asyncio.run(ensure_topics(settings, faust_topic_specs(worker.app)))
     except (KafkaError, TimeoutError) as exc:
         print(f"pulse worker: {connection_problem(settings, exc)}", file=sys.stderr, flush=True)
         return 2
     if created:
         print(f"created topics: {', '.join(created)}", flush=True)
-    worker = build_worker(settings)
     print(
         f"pulse worker: API and /metrics on {settings.web_url}, Kafka {settings.kafka_bootstrap}",
         flush=True,
