@@ -16,6 +16,7 @@ from streams.alerts.views import install_alerts
 from streams.api.views import install_views
 from streams.app import create_app
 from streams.config import Settings, kafka_client_security
+from streams.gctune import tune_gc
 from streams.ingest.agents import Pipeline
 from streams.malloc import pin_mmap_threshold
 from streams.metrics import PulseMetrics
@@ -155,6 +156,7 @@ def connection_problem(settings: Settings, exc: BaseException) -> str:
 def run_worker(settings: Settings) -> int:
     """`pulse worker`: create topics, then run the Faust worker until stopped."""
     pin_mmap_threshold()
+    tune_gc()
     try:
         import uvloop
 
