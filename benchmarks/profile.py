@@ -40,10 +40,12 @@ log = logging.getLogger("benchmarks")
 #: the stages of the hot path, by the function that holds each (inclusive time)
 STAGES = {
     "route: validate, re-key, send to the routed topic": "Pipeline.route_batch",
-    "  of which pydantic validation": "TypeAdapter.validate_json",
-    "  of which encoding the routed record": "encode_valid",
+    "  of which checking page views and banner events (fastcheck)": "event_values",
+    "  of which pydantic validation (the other records)": "TypeAdapter.validate_json",
+    "  of which encoding routed page views and banner events": "_encode",
+    "  of which packing routed records, one message a partition": "pack",
     "fold: count into the partition's state": "Pipeline.fold_batch",
-    "  of which decoding routed records": "decode_routed",
+    "  of which unpacking and decoding routed records": "unpack",
     "  of which the folder (dedup, totals, windows, series, sketches)": "PartitionFolder.fold",
     "  of which changelog writes": "write_changelogs",
     "  of which Prometheus metrics": "PulseMetrics.apply",

@@ -21,11 +21,11 @@ from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.fastroute import route as fast_route
 from streams.ingest.fold import PartitionFolder, Tally
+from streams.ingest.packing import pack, unpack
 from streams.ingest.partitioning import partition_for
 from streams.ingest.readback import read_emitted
 from streams.ingest.route import (
     Routed,
-    decode_routed,
     encode_invalid,
     encode_valid,
     invalid_identity,
@@ -47,6 +47,8 @@ class Pipeline:
         self.metrics = metrics
         self.site_hosts = frozenset(settings.site_hosts)
         self.folders: dict[int, PartitionFolder] = {}
+        #: routed partition -> offset of the last packed message folded (packing.unpack)
+        self.last_packed: dict[int, int] = {}
         self.last_seen: dict[int, float] = {}
         self.broker = BrokerProbe(
             settings.kafka_bootstrap, tls=settings.kafka_ssl_cafile is not None
@@ -103,14 +105,17 @@ class Pipeline:
                 else:
                     key, value = encode_valid(topic, result, raw, self.site_hosts, source)
             routed.append((partition_for(key, n), key, value))
-        # Offsets are acknowledged only once every routed record is in Kafka.
-        await asyncio.gather(*await send_batches(self.kafka, self.routed_topic, routed))
+        # One message a partition (packing.py); offsets are acknowledged only once every
+        # routed record is in Kafka.
+        await asyncio.gather(*await send_batches(self.kafka, self.routed_topic, pack(routed)))
 
     async def fold_batch(self, tp: Any, records: Sequence[Any]) -> None:
         """Fold routed records into the partition's state and the process's metrics."""
         self.consuming = True
         folder = self.folders.get(tp.partition) or await self._new_folder(tp.partition)
-        batch = [(r.offset, decode_routed(r.value)) for r in records]
+        batch, self.last_packed[tp.partition] = unpack(
+            records, self.last_packed.get(tp.partition, -1)
+        )
         now = time.time()
         tally = folder.fold(batch, now)
         self.last_seen[tp.partition] = now

@@ -16,9 +16,9 @@ from typing import Any
 
 
 async def send_batches(
-    producer: Any, topic: str, records: Iterable[tuple[int, bytes, bytes | None]]
+    producer: Any, topic: str, records: Iterable[tuple[int, bytes | None, bytes | None]]
 ) -> list[asyncio.Future[Any]]:
-    """Queue `(partition, key, value)` records (no value: a tombstone); one delivery
+    """Queue `(partition, key, value)` records (no value: a tombstone, no key: none); one delivery
     future per batch sent. A partition's batches go out in order."""
     builders: dict[int, Any] = {}
     futures: list[asyncio.Future[Any]] = []
@@ -30,7 +30,7 @@ async def send_batches(
             futures.append(await producer.send_batch(builder, topic, partition=partition))
             builder = builders[partition] = producer.create_batch()
             if builder.append(key=key, value=value, timestamp=None) is None:
-                size = len(key) + len(value or b"")
+                size = len(key or b"") + len(value or b"")
                 raise ValueError(f"a record of {size} bytes fits no batch")
     for partition, builder in builders.items():
         futures.append(await producer.send_batch(builder, topic, partition=partition))

@@ -24,6 +24,7 @@ from schemas.examples import EXAMPLES
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.dedup import segment_entries
 from streams.ingest.fold import PartitionFolder, Stores
+from streams.ingest.packing import position
 from streams.ingest.route import Routed, decode_routed, encode_invalid, encode_valid
 from streams.readership.readers import load
 from streams.simulate.generate import generate
@@ -303,3 +304,23 @@ def sketched_state(stores: Stores) -> dict[str, Any]:
             if value.get("r"):
                 value["r"] = load(value["r"]).get_estimate()
     return data
+
+
+def packed_log(
+    records: list[tuple[int, Routed]], legacy: int, sizes: Sequence[int]
+) -> tuple[list[tuple[int, Routed]], list[int]]:
+    """`records` as the folder sees them after an upgrade to packed routing: the first
+    `legacy` one a message (position: the offset), the rest packed into messages of
+    `sizes` records (cycled), at the offsets that follow. Returns the re-positioned
+    records and the indices where a message starts (Kafka never splits one)."""
+    out = [(offset, rec) for offset, (_, rec) in enumerate(records[:legacy])]
+    starts = list(range(legacy))
+    offset, i = legacy, legacy
+    for size in itertools.cycle(sizes):
+        if i >= len(records):
+            break
+        starts.append(i)
+        chunk = records[i : i + size]
+        out.extend((position(offset, j), rec) for j, (_, rec) in enumerate(chunk))
+        offset, i = offset + 1, i + len(chunk)
+    return out, starts

@@ -10,6 +10,7 @@ uninterrupted fold of the whole stream gives.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from folding import (
     folder,
     from_tables,
     new_stores,
+    packed_log,
     simulated_log,
     sketched_state,
     snapshot,
@@ -58,6 +60,17 @@ def test_any_subset_of_unsaved_writes_replays_exactly(
     fold_in_batches(f, STREAM[commit:crash], [c - commit for c in cuts if c > commit])
     after = snapshot(stores)
 
+    restarted = from_tables(_some_writes_kept(saved, after, keep))
+    replay = folder(restarted, grace=GRACE, label_cap=LABEL_CAP)
+    fold_in_batches(replay, STREAM[commit:], replay_cuts)
+
+    assert sketched_state(restarted) == sketched_state(REFERENCE)
+
+
+def _some_writes_kept(
+    saved: dict[str, Any], after: dict[str, Any], keep: Any
+) -> dict[str, dict[str, Any]]:
+    """What a crash leaves: each key changed since `saved` at its new value or its old."""
     recovered: dict[str, dict[str, Any]] = {}
     for name in NAMES:
         old, new = saved[name], after[name]
@@ -67,8 +80,42 @@ def test_any_subset_of_unsaved_writes_replays_exactly(
             if value is not None:
                 table[key] = value
         recovered[name] = orjson.loads(orjson.dumps(table))
-    restarted = from_tables(recovered)
-    replay = folder(restarted, grace=GRACE, label_cap=LABEL_CAP)
-    fold_in_batches(replay, STREAM[commit:], replay_cuts)
+    return recovered
 
-    assert sketched_state(restarted) == sketched_state(REFERENCE)
+
+# The same, across the upgrade to packed routing (packing.py): the log's first records in
+# the one-record format, positioned by their offsets, the rest packed several to a
+# message. A crash can only fall between messages, and so can a batch's end.
+UPGRADED, STARTS = packed_log(STREAM, len(STREAM) // 3, (5, 1, 7, 3, 64, 2))
+UPGRADED_REFERENCE = new_stores()
+fold_in_batches(folder(UPGRADED_REFERENCE, grace=GRACE, label_cap=LABEL_CAP), UPGRADED, [])
+
+
+def _message_start(i: int) -> int:
+    """The start of the message that record `i` is in."""
+    return STARTS[bisect.bisect_right(STARTS, i) - 1] if i < len(UPGRADED) else i
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    commit=st.integers(0, len(UPGRADED)),
+    crash=st.integers(0, len(UPGRADED)),
+    cuts=st.lists(st.integers(1, len(UPGRADED) - 1), max_size=12),
+    replay_cuts=st.lists(st.integers(1, len(UPGRADED) - 1), max_size=12),
+    keep=st.randoms(use_true_random=False),
+)
+def test_a_crash_across_the_upgrade_to_packed_routing_replays_exactly(
+    commit: int, crash: int, cuts: list[int], replay_cuts: list[int], keep: Any
+) -> None:
+    commit, crash = _message_start(min(commit, crash)), _message_start(max(commit, crash))
+    cuts = [_message_start(c) for c in cuts]
+    stores = new_stores()
+    f = folder(stores, grace=GRACE, label_cap=LABEL_CAP)
+    fold_in_batches(f, UPGRADED[:commit], [c for c in cuts if c < commit])
+    saved = snapshot(stores)
+    fold_in_batches(f, UPGRADED[commit:crash], [c - commit for c in cuts if c > commit])
+    restarted = from_tables(_some_writes_kept(saved, snapshot(stores), keep))
+    replay = folder(restarted, grace=GRACE, label_cap=LABEL_CAP)
+    fold_in_batches(replay, UPGRADED[commit:], [_message_start(c) - commit for c in replay_cuts])
+
+    assert sketched_state(restarted) == sketched_state(UPGRADED_REFERENCE)
