@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.codec import dumps_trimmed
+import orjson
+
 from streams.ingest import fastcheck
 from streams.ingest.bots import is_bot
 from streams.ingest.decode import FAST_TOPICS, MAX_RECORD_BYTES, check_placement
@@ -89,4 +90,4 @@ def _encode(
             "e": folded,
         }
         key = values["campaign_id"]
-    return key.encode(), dumps_trimmed(body)
+    return key.encode(), orjson.dumps(body)

@@ -15,7 +15,6 @@ from typing import Any
 import orjson
 
 from schemas import BannerDismissed, BannerEventBase, DonationCompleted, Event, PageViewed
-from streams.codec import dumps_trimmed
 from streams.ingest.bots import is_bot
 from streams.ingest.decode import Rejected
 from streams.ingest.referrer import classify_referrer
@@ -99,8 +98,10 @@ def encode_valid(
     `source` ("topic/partition/offset" of the input record) tells the folder a copy re-sent
     by a restarted router (same source) from a real duplicate (another source). The event
     travels as its `folded_fields`, or as `raw` itself (embedded as is) for articles and
-    donations. The value is trimmed to its size: orjson's output sits in an allocation of
-    at least 4 kB, and the router holds a batch's values until Kafka has them.
+    donations. The value is not trimmed to its size (orjson's output sits in an
+    allocation of at least 4 kB): `packing.pack` joins a batch's values into messages at
+    once and drops them. (Serializing each message's bodies in one `orjson.dumps` was
+    measured slower in-process, 12.5 against 11.9 µs a page view routed and packed.)
     """
     body: dict[str, Any] = {
         "s": STREAM_INDEX[topic],
@@ -113,7 +114,7 @@ def encode_valid(
         body["rc"] = classify_referrer(event.referrer, event.url, site_hosts)
         if is_bot(event.user_agent):
             body["bot"] = True
-    return route_key(event).encode(), dumps_trimmed(body)
+    return route_key(event).encode(), orjson.dumps(body)
 
 
 def invalid_identity(topic: str, partition: int, offset: int) -> str:
