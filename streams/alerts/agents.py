@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from streams.alerts.detector import DetectorConfig, DetectorState, Scope, evaluate
 from streams.alerts.history import UNWATCHED, merge_section_minutes, site_minutes
 from streams.config import Settings, kafka_client_security
+from streams.ingest.transport import backed_off_consumer
 from streams.topics import ALERTS
 from streams.windowing import minute_of, rfc3339
 
@@ -167,7 +168,7 @@ class EngagementWatch:
     async def _restore(self) -> None:
         """Open alerts from `pulse.alerts`: their scopes start out firing."""
         topic = self.settings.topic(ALERTS)
-        consumer = AIOKafkaConsumer(
+        consumer = backed_off_consumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
             enable_auto_commit=False,
             **kafka_client_security(self.settings),

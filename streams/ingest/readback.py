@@ -8,10 +8,11 @@ tells the restarted folder which of those windows must not be sent again.
 from __future__ import annotations
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from streams.config import Settings, kafka_client_security
 from streams.ingest.closing import window_id_of_record
+from streams.ingest.transport import backed_off_consumer
 from streams.topics import FUNNEL, READERSHIP
 
 
@@ -19,7 +20,7 @@ async def read_emitted(settings: Settings, partition: int, checkpoint: dict[str,
     """Window ids in `pulse.readership` / `pulse.funnel` partition `partition` since
     `checkpoint` (logical topic → offset; from the start when absent)."""
     topics = {TopicPartition(settings.topic(t), partition): t for t in (READERSHIP, FUNNEL)}
-    consumer = AIOKafkaConsumer(
+    consumer = backed_off_consumer(
         bootstrap_servers=settings.kafka_bootstrap,
         enable_auto_commit=False,
         **kafka_client_security(settings),

@@ -25,6 +25,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import aiokafka
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 BatchHandler = Callable[[Any, Sequence[Any]], Awaitable[None]]
@@ -67,6 +68,14 @@ def back_off_failed_metadata(client: Any) -> None:
         return ok
 
     client._metadata_update = update_or_back_off
+
+
+def backed_off_consumer(**config: Any) -> aiokafka.AIOKafkaConsumer:
+    """A plain aiokafka consumer (the worker's short reads of its output topics) whose
+    failed metadata refreshes wait too: one reading when the broker stops would spin."""
+    consumer = aiokafka.AIOKafkaConsumer(**config)
+    back_off_failed_metadata(consumer._client)
+    return consumer
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):

@@ -18,7 +18,8 @@ import faust
 import pytest
 from aiokafka.client import AIOKafkaClient
 
-from streams.ingest.transport import Transport, back_off_failed_metadata
+from streams.config import Settings
+from streams.ingest.transport import Transport, back_off_failed_metadata, backed_off_consumer
 
 BACKOFF_MS = 50
 
@@ -113,3 +114,29 @@ async def test_the_workers_consumer_backs_off(app: Any) -> None:
     finally:
         await kafka.stop()
         consumer._thread.thread_loop.close()  # the consumer thread's own loop: never started
+
+
+async def test_the_short_reads_of_the_output_topics_back_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """readback.py and the alerts' restore take their consumers from `backed_off_consumer`."""
+    from streams.alerts import agents as alert_agents
+    from streams.ingest import readback
+
+    made: list[Any] = []
+
+    def recording(**config: Any) -> Any:
+        consumer = backed_off_consumer(**config)
+        made.append(consumer)
+        raise RuntimeError("stop here")  # the construction is what is checked
+
+    for module in (readback, alert_agents):
+        monkeypatch.setattr(module, "backed_off_consumer", recording)
+    with pytest.raises(RuntimeError, match="stop here"):
+        await readback.read_emitted(Settings(), 0, {})
+    watch: Any = SimpleNamespace(settings=Settings())
+    with pytest.raises(RuntimeError, match="stop here"):
+        await alert_agents.EngagementWatch._restore(watch)
+    assert len(made) == 2 and all(backs_off(c._client) for c in made)
+    for consumer in made:
+        await consumer.stop()
