@@ -21,7 +21,7 @@ from streams.ingest.deadletter import dead_letter_value
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.fastroute import route as fast_route
 from streams.ingest.fold import PartitionFolder, Tally
-from streams.ingest.packing import pack, unpack
+from streams.ingest.packing import pack, unpack_chunks
 from streams.ingest.partitioning import partition_for
 from streams.ingest.readback import read_emitted
 from streams.ingest.route import (
@@ -112,14 +112,15 @@ class Pipeline:
     async def fold_batch(self, tp: Any, records: Sequence[Any]) -> None:
         """Fold routed records into the partition's state and the process's metrics."""
         self.consuming = True
-        folder = self.folders.get(tp.partition) or await self._new_folder(tp.partition)
-        batch, self.last_packed[tp.partition] = unpack(
-            records, self.last_packed.get(tp.partition, -1)
-        )
-        now = time.time()
-        tally = folder.fold(batch, now)
-        self.last_seen[tp.partition] = now
-        await self._finish(folder, tally)
+        p = tp.partition
+        folder = self.folders.get(p) or await self._new_folder(p)
+        limit = self.settings.batch_max_records
+        for batch, last_packed in unpack_chunks(records, limit, self.last_packed.get(p, -1)):
+            self.last_packed[p] = last_packed
+            now = time.time()
+            tally = folder.fold(batch, now)
+            self.last_seen[p] = now
+            await self._finish(folder, tally)
 
     async def _new_folder(self, partition: int) -> PartitionFolder:
         """A partition's folder, rebuilt from recovered state after an assignment."""

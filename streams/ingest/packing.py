@@ -25,7 +25,7 @@ than letting the folder take it for a replay.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -97,3 +97,21 @@ def unpack(records: Sequence[Any], last_packed: int = -1) -> tuple[list[tuple[in
         else:
             append((offset, decode_routed(value)))
     return batch, last_packed
+
+
+def unpack_chunks(
+    records: Sequence[Any], limit: int, last_packed: int = -1
+) -> Iterator[tuple[list[tuple[int, Routed]], int]]:
+    """`unpack` in chunks of whole messages, each closed once it holds `limit` routed
+    records or more: what one fold takes. The consumer's record limit counts messages,
+    so one fetch of packed messages can hold tens of thousands of records; folded at
+    once, they raised the memory benchmark's peak by ~10 MiB."""
+    batch: list[tuple[int, Routed]] = []
+    for i in range(len(records)):
+        part, last_packed = unpack(records[i : i + 1], last_packed)
+        batch.extend(part)
+        if len(batch) >= limit:
+            yield batch, last_packed
+            batch = []
+    if batch:
+        yield batch, last_packed

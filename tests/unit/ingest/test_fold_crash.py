@@ -28,6 +28,8 @@ from folding import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from streams.ingest.fold import Stores
+
 GRACE = 30.0
 LABEL_CAP = 3
 EVENTS = 400  # simulated; with the donations added, STREAM is longer
@@ -40,31 +42,25 @@ REFERENCE = new_stores()
 fold_in_batches(folder(REFERENCE, grace=GRACE, label_cap=LABEL_CAP), STREAM, [])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    commit=st.integers(0, len(STREAM)),
-    crash=st.integers(0, len(STREAM)),
-    cuts=st.lists(st.integers(1, len(STREAM) - 1), max_size=12),
-    replay_cuts=st.lists(st.integers(1, len(STREAM) - 1), max_size=12),
-    keep=st.randoms(use_true_random=False),
-)
-def test_any_subset_of_unsaved_writes_replays_exactly(
-    commit: int, crash: int, cuts: list[int], replay_cuts: list[int], keep: Any
-) -> None:
-    commit, crash = min(commit, crash), max(commit, crash)
+def crash_and_replay(
+    log: list[tuple[int, Any]],
+    commit: int,
+    crash: int,
+    cuts: list[int],
+    replay_cuts: list[int],
+    keep: Any,
+) -> Stores:
+    """Fold `log` up to `commit` (all saved), then to `crash` (some writes saved), then
+    restart on what was saved and replay from `commit`: the state that results."""
     stores = new_stores()
     f = folder(stores, grace=GRACE, label_cap=LABEL_CAP)
-    # everything up to the committed offset is saved; after it, until the crash, not all
-    fold_in_batches(f, STREAM[:commit], [c for c in cuts if c < commit])
+    fold_in_batches(f, log[:commit], [c for c in cuts if c < commit])
     saved = snapshot(stores)
-    fold_in_batches(f, STREAM[commit:crash], [c - commit for c in cuts if c > commit])
-    after = snapshot(stores)
-
-    restarted = from_tables(_some_writes_kept(saved, after, keep))
+    fold_in_batches(f, log[commit:crash], [c - commit for c in cuts if c > commit])
+    restarted = from_tables(_some_writes_kept(saved, snapshot(stores), keep))
     replay = folder(restarted, grace=GRACE, label_cap=LABEL_CAP)
-    fold_in_batches(replay, STREAM[commit:], replay_cuts)
-
-    assert sketched_state(restarted) == sketched_state(REFERENCE)
+    fold_in_batches(replay, log[commit:], [c - commit for c in replay_cuts if c > commit])
+    return restarted
 
 
 def _some_writes_kept(
@@ -83,6 +79,27 @@ def _some_writes_kept(
     return recovered
 
 
+def crashes(log: list[tuple[int, Any]]) -> Any:
+    """Hypothesis arguments for `crash_and_replay` over `log`."""
+    return given(
+        commit=st.integers(0, len(log)),
+        crash=st.integers(0, len(log)),
+        cuts=st.lists(st.integers(1, len(log) - 1), max_size=12),
+        replay_cuts=st.lists(st.integers(1, len(log) - 1), max_size=12),
+        keep=st.randoms(use_true_random=False),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@crashes(STREAM)
+def test_any_subset_of_unsaved_writes_replays_exactly(
+    commit: int, crash: int, cuts: list[int], replay_cuts: list[int], keep: Any
+) -> None:
+    commit, crash = min(commit, crash), max(commit, crash)
+    restarted = crash_and_replay(STREAM, commit, crash, cuts, replay_cuts, keep)
+    assert sketched_state(restarted) == sketched_state(REFERENCE)
+
+
 # The same, across the upgrade to packed routing (packing.py): the log's first records in
 # the one-record format, positioned by their offsets, the rest packed several to a
 # message. A crash can only fall between messages, and so can a batch's end.
@@ -97,25 +114,11 @@ def _message_start(i: int) -> int:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    commit=st.integers(0, len(UPGRADED)),
-    crash=st.integers(0, len(UPGRADED)),
-    cuts=st.lists(st.integers(1, len(UPGRADED) - 1), max_size=12),
-    replay_cuts=st.lists(st.integers(1, len(UPGRADED) - 1), max_size=12),
-    keep=st.randoms(use_true_random=False),
-)
+@crashes(UPGRADED)
 def test_a_crash_across_the_upgrade_to_packed_routing_replays_exactly(
     commit: int, crash: int, cuts: list[int], replay_cuts: list[int], keep: Any
 ) -> None:
     commit, crash = _message_start(min(commit, crash)), _message_start(max(commit, crash))
-    cuts = [_message_start(c) for c in cuts]
-    stores = new_stores()
-    f = folder(stores, grace=GRACE, label_cap=LABEL_CAP)
-    fold_in_batches(f, UPGRADED[:commit], [c for c in cuts if c < commit])
-    saved = snapshot(stores)
-    fold_in_batches(f, UPGRADED[commit:crash], [c - commit for c in cuts if c > commit])
-    restarted = from_tables(_some_writes_kept(saved, snapshot(stores), keep))
-    replay = folder(restarted, grace=GRACE, label_cap=LABEL_CAP)
-    fold_in_batches(replay, UPGRADED[commit:], [_message_start(c) - commit for c in replay_cuts])
-
+    cuts, replay_cuts = [_message_start(c) for c in cuts], [_message_start(c) for c in replay_cuts]
+    restarted = crash_and_replay(UPGRADED, commit, crash, cuts, replay_cuts, keep)
     assert sketched_state(restarted) == sketched_state(UPGRADED_REFERENCE)

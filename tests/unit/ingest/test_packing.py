@@ -18,6 +18,7 @@ from streams.ingest.packing import (
     pack,
     position,
     unpack,
+    unpack_chunks,
 )
 from streams.ingest.route import decode_routed
 
@@ -87,3 +88,19 @@ def test_a_one_record_message_after_a_packed_one_is_refused() -> None:
         unpack(messages([value(2)], first_offset=6), last)
     # the replay of an old record before any packed one in this run is fine
     assert unpack(messages([value(0)], first_offset=4))[0][0][0] == 4
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=30), st.integers(1, 20))
+def test_chunks_hold_whole_messages_up_to_the_limit(sizes: list[int], limit: int) -> None:
+    numbers = iter(range(1000))
+    values = [pack([(0, b"k", value(next(numbers))) for _ in range(n)])[0][2] for n in sizes]
+    records = messages(values, first_offset=3)
+    whole, last = unpack(records)
+    chunks = list(unpack_chunks(records, limit))
+    assert [rec for batch, _ in chunks for rec in batch] == whole  # all, in order, once
+    assert chunks[-1][1] == last
+    ends = {position(3 + i, n - 1) for i, n in enumerate(sizes)}
+    for batch, _ in chunks:
+        assert batch[-1][0] in ends  # a chunk ends where a message does
+        assert len(batch) - 9 < limit  # closed as soon as it reached the limit
