@@ -6,19 +6,19 @@ it to a record batch, the broker's handling, aiokafka parsing it back into a
 router therefore sends the records of one input batch that go to one partition as one
 message, a JSON array of the routed values (`route.encode_valid`'s format, unchanged),
 within `MAX_PACK_BYTES` and `MAX_PACK_RECORDS`: one worker's drain went from ~45 to ~40
-CPU-seconds a million events (benchmarks/, `--only pulse`, three runs each).
+CPU-seconds a million events (benchmarks/, `--only pulse`, two runs each, the same hour).
 
 The folder needs one increasing number per routed record, for its per-key "folded up to
 here" marks (fold.py) and the dedup index: its **position**. A packed message at offset
-X holds positions `PACKED_BASE + X * STRIDE + i`; a message in the earlier one-record
+X holds positions `PACKED_BASE + (X << SHIFT) + i`; a message in the earlier one-record
 format (a JSON object) keeps its offset X as its position, so the marks that workers of
 earlier versions stored still compare right with the records they folded, and every
 packed record sorts after them. A message is always folded whole (a Kafka record is
 never split between fetches), so a replay gives every record the position it had.
 
 Upgrading from a version that sent one record a message: stop every worker, then start
-the new version. A worker of the earlier version cannot read packed messages (it stops
-with an error); one still routing in the old format after a new one would have its
+the new version. A worker of the earlier version cannot read packed messages (its
+folder fails on the first one); one still routing in the old format after a new one would have its
 records sorted before the packed ones, so `unpack` refuses such a record, loudly, rather
 than letting the folder take it for a replay.
 """
@@ -34,8 +34,8 @@ from streams.ingest.route import Routed, decode_routed, routed_from_body
 
 #: positions of packed records start here: above any Kafka offset of the old format
 PACKED_BASE = 1 << 52
-#: positions a packed message spans: more than the records it may hold
-STRIDE = 1 << 16
+#: positions a packed message spans (`1 << SHIFT`): more than the records it may hold
+SHIFT = 16
 MAX_PACK_RECORDS = 4096
 #: well under the producer's record batch (1 MiB) and the broker's message limit
 MAX_PACK_BYTES = 256 * 1024
@@ -47,7 +47,7 @@ class MixedRoutedFormats(RuntimeError):
 
 def position(offset: int, index: int) -> int:
     """The position of the `index`-th record of the packed message at `offset`."""
-    return PACKED_BASE + (offset << 16) + index
+    return PACKED_BASE + (offset << SHIFT) + index
 
 
 def pack(routed: Iterable[tuple[int, bytes, bytes]]) -> list[tuple[int, None, bytes]]:
@@ -83,7 +83,7 @@ def unpack(records: Sequence[Any], last_packed: int = -1) -> tuple[list[tuple[in
         value = record.value
         offset = record.offset
         if value[:1] == b"[":
-            base = PACKED_BASE + (offset << 16)
+            base = PACKED_BASE + (offset << SHIFT)
             for i, body in enumerate(orjson.loads(value)):
                 append((base + i, routed_from_body(body)))
             last_packed = offset
