@@ -16,8 +16,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import orjson
-
+from streams.codec import dumps_stored
 from streams.ingest.batchsend import send_batches
 from streams.store import DictStore
 
@@ -29,7 +28,7 @@ def changelog_records(
     (values, then tombstones), serialized one at a time as the batch builder takes them:
     each orjson result keeps ~4 KiB of spare capacity while it lives."""
     changed, deleted = store.take_changes()
-    dumps = orjson.dumps
+    dumps = dumps_stored
     values = ((partition, dumps(key), dumps(value)) for key, value in changed.items())
     tombstones = ((partition, dumps(key), None) for key in deleted)
     return len(changed) + len(deleted), itertools.chain(values, tombstones)

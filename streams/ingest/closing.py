@@ -16,7 +16,7 @@ import orjson
 
 from streams.conversion import windows as funnel
 from streams.readership import windows as readership
-from streams.readership.meta import meta_field
+from streams.readership.article import current_section
 from streams.store import Store, Value
 from streams.topics import FUNNEL, READERSHIP
 
@@ -118,7 +118,7 @@ class WindowCloser:
         if kind == readership.KIND:
             article_id = rest.rsplit("|", 1)[0]
             article = self.articles.get(f"{self.partition}|{article_id}")
-            section = meta_field(article.get("meta"), "section") if article else None
+            section = current_section(article) if article else None
             record = readership.final_record(article_id, minute, value, section)
             return Emission(READERSHIP, article_id.encode(), orjson.dumps(record), wid)
         campaign_id, variant, _ = rest.split("|")

@@ -317,18 +317,19 @@ class DedupIndex:
         a duplicate, whose source took the name first): that segment gets the count of
         its bucket's segments as a suffix, which `restore` (reading the bucket only)
         does not mind.
-        UUIDs with router sources are packed (32 bytes each, base64 in "p"); anything
-        else is a line "identity offset source" in "lines".
+        UUIDs with router sources are packed (32 bytes each in "p": bytes in memory,
+        base64 text in the changelog); anything else is a line "identity offset source"
+        in "lines".
         """
         for bucket, (first, packed, lines) in self.pending.items():
             key = f"{self.prefix()}{bucket}|{first}"
             if key in self.segments[bucket]:
                 key = f"{key}|{len(self.segments[bucket])}"
-            value: dict[str, str] = {}
+            value: dict[str, str | bytes] = {}
             if packed:
                 raw = pack_entries(packed)
                 self.chunks[bucket].append(raw)  # what `settle` turns into arrays
-                value["p"] = base64.b64encode(raw).decode("ascii")
+                value["p"] = raw  # the same bytes; base64 in the changelog (codec.py)
             if lines:
                 value["lines"] = "\n".join(lines)
             store.put(key, value)
@@ -404,6 +405,8 @@ class DedupIndex:
             bucket = int(name.split("|")[2])
             index.segments[bucket].append(name)
             rows = segment_packed(value)
+            if isinstance(value.get("p"), str):
+                value["p"] = rows_bytes(rows)  # what `flush` keeps: 32 bytes an id, not 43
             packed.append(rows)
             buckets.append(np.full(len(rows), bucket, dtype=np.int64))
             for identity, offset, source in segment_entries(value):
@@ -449,12 +452,20 @@ def unpack_entries(raw: bytes) -> npt.NDArray[np.uint64]:
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
 
 
+def rows_bytes(rows: npt.NDArray[np.uint64]) -> bytes:
+    """Rows as the packed records `pack_entries` makes (its inverse of `unpack_entries`)."""
+    return rows.astype(">u8").tobytes()
+
+
 def segment_packed(value: dict[str, object]) -> npt.NDArray[np.uint64]:
-    """A segment's packed records as rows (key hi, key lo, seen hi, seen lo)."""
-    encoded = value.get("p")
-    if not isinstance(encoded, str) or not encoded:
-        return np.empty((0, 4), dtype=np.uint64)
-    return unpack_entries(base64.b64decode(encoded))
+    """A segment's packed records as rows (key hi, key lo, seen hi, seen lo): bytes as
+    `flush` keeps them, or the base64 text the changelog holds."""
+    packed = value.get("p")
+    if isinstance(packed, str) and packed:
+        return unpack_entries(base64.b64decode(packed))
+    if isinstance(packed, bytes) and packed:
+        return unpack_entries(packed)
+    return np.empty((0, 4), dtype=np.uint64)
 
 
 def first_occurrences(rows: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:

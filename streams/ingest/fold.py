@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams import series as hourly
+from streams.codec import JsonText
 from streams.conversion import windows as funnel
 from streams.conversion.campaign import banner_action, new_campaign
 from streams.ingest.closing import Emission, WindowCloser
@@ -91,13 +92,14 @@ def recovered_high(stores: Stores, partition: int) -> int:
 
 
 def share_recovered_articles(articles: Store, partition: int) -> int:
-    """Give articles read back from the changelog the shared strings a fresh fold gives
-    them (~450 bytes an article otherwise); returns how many changed. The values mean the
-    same (a tuple is written as a JSON array like the list it replaces): nothing to write."""
+    """Give articles read back from the changelog the compact metadata and shared section
+    strings a fresh fold gives them (~450 bytes an article otherwise); returns how many
+    changed. The values mean the same (`JsonText` is written as the JSON array it
+    replaces): nothing to write."""
     changed = 0
     for key in articles.keys_with_prefix(f"{partition}|"):
         article = articles.get(key)
-        if article is None or isinstance(article.get("meta"), tuple | None):
+        if article is None or isinstance(article.get("meta"), JsonText | None):
             continue
         article["meta"] = reshare(article["meta"])
         article["sections"] = [[since, sys.intern(name)] for since, name in article["sections"]]

@@ -6,6 +6,10 @@ Shared by the folder's per-record path (fold.py) and its page-view fast path
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from streams.readership.meta import meta_field
 from streams.store import Value
 
 
@@ -29,4 +33,18 @@ def section_at(article: Value, offset: int) -> str:
         if since >= offset:
             break
         section = name
+    return section
+
+
+def current_section(article: Mapping[str, Any]) -> str | None:
+    """The section its latest `article.published` gave it (None if never published).
+
+    `sections` ends with it (the folder appends the section whenever it changes, with
+    the metadata), so this reads one interned string, not the stored metadata: the live
+    sections view asks it of every article of a partition."""
+    sections = article.get("sections")
+    if sections:
+        name: str = sections[-1][1]
+        return name
+    section: str | None = meta_field(article.get("meta"), "section")
     return section

@@ -25,7 +25,7 @@ from typing import Any
 from datasketches import hll_union, tgt_hll_type
 
 from streams import series as hourly
-from streams.readership.meta import meta_field
+from streams.readership.article import current_section
 from streams.readership.queries import series_prefix, span_sums, split_key
 from streams.readership.readers import LG_K, dump, load
 
@@ -198,7 +198,7 @@ def local_sections(
     prefixes = []
     for prefix, article in _owned_articles(articles, owned):
         prefixes.append(prefix)
-        section = meta_field(article.get("meta"), "section") or "unknown"
+        section = current_section(article) or "unknown"
         for name, (lo, hi) in spans.items():
             n = span_sums(series, prefix, lo, hi).get("views", 0)
             if n:

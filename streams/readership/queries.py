@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from streams import series as hourly
-from streams.readership.meta import META_FIELDS, meta_field, unpack
+from streams.readership.article import current_section
+from streams.readership.meta import META_FIELDS, unpack
 from streams.readership.readers import load
 
 __all__ = ["META_FIELDS"]  # re-exported: where the API's article fields were listed
@@ -79,7 +80,7 @@ def local_top(
         p, article_id = split_key(key)
         if p not in owned or not article["views"]:
             continue
-        if section is not None and meta_field(article.get("meta"), "section") != section:
+        if section is not None and current_section(article) != section:
             continue
         views = span_sums(series, series_prefix(key), first, end_minute).get("views", 0)
         if views:

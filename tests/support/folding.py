@@ -21,6 +21,7 @@ import orjson
 
 from schemas import TOPIC_EVENT_TYPES
 from schemas.examples import EXAMPLES
+from streams.codec import dumps_stored
 from streams.ingest.decode import Rejected, decode
 from streams.ingest.dedup import segment_entries
 from streams.ingest.fold import PartitionFolder, Stores
@@ -186,7 +187,7 @@ def new_stores() -> Stores:
 
 def snapshot(stores: Stores) -> dict[str, Any]:
     """Every table's content as JSON would keep it (deep, independent of the stores)."""
-    return {name: orjson.loads(orjson.dumps(dict(getattr(stores, name).data))) for name in NAMES}
+    return {name: orjson.loads(dumps_stored(dict(getattr(stores, name).data))) for name in NAMES}
 
 
 def state(stores: Stores, *, watermark_history: bool = True) -> dict[str, Any]:

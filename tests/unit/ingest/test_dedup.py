@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streams.codec import dumps_stored
 from streams.ingest.dedup import (
     COPY,
     DUPLICATE,
@@ -362,13 +364,19 @@ def test_uuids_with_router_sources_are_persisted_packed_and_restored_into_the_ar
     index.flush(store)
     ((_, value),) = store.data.items()
     assert set(value) == {"p", "lines"}
-    assert len(base64.b64decode(value["p"])) == 3 * 32
-    assert value["lines"] == "not-a-uuid 13 web.page-viewed/1/3"
-    restored = DedupIndex.restore(P, HORIZON, store)
-    assert len(restored.frozen) == 3 and len(restored.odd) == 1
-    assert restored.entries() == index.entries()
-    assert restored.check(eid(2), 12, "web.page-viewed/1/2", T0, T0) == REPLAY
-    assert restored.check("not-a-uuid", 14, "web.page-viewed/1/3", T0, T0) == COPY
+    assert isinstance(value["p"], bytes) and len(value["p"]) == 3 * 32  # in memory
+    written = orjson.loads(dumps_stored(value))  # what the changelog holds
+    assert base64.b64decode(written["p"]) == value["p"]
+    assert value["lines"] == written["lines"] == "not-a-uuid 13 web.page-viewed/1/3"
+    recovered = DictStore({key: written for key in store.data})
+    for source in (store, recovered):
+        restored = DedupIndex.restore(P, HORIZON, source)
+        assert len(restored.frozen) == 3 and len(restored.odd) == 1
+        assert restored.entries() == index.entries()
+        assert restored.check(eid(2), 12, "web.page-viewed/1/2", T0, T0) == REPLAY
+        assert restored.check("not-a-uuid", 14, "web.page-viewed/1/3", T0, T0) == COPY
+    # restored from the changelog, the segment is held as bytes too, and reads the same
+    assert recovered.data == store.data and recovered.dirty == set()
 
 
 def test_an_id_in_the_arrays_costs_forty_bytes() -> None:

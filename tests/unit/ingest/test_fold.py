@@ -44,6 +44,7 @@ from folding import (
 
 from streams.ingest.fold import Stores, Tally
 from streams.ingest.route import Routed
+from streams.readership.article import current_section, new_article
 from streams.readership.meta import meta_field
 from streams.readership.queries import readers_estimate, span_sums
 from streams.store import DictStore
@@ -154,11 +155,15 @@ def test_a_new_article_counts_once_and_an_update_not_at_all() -> None:
     art = stores.articles.get(f"{P}|cms:3")
     assert art is not None
     assert meta_field(art["meta"], "title") == "Corrected title"
-    assert meta_field(art["meta"], "section") == "climate"
+    assert meta_field(art["meta"], "section") == current_section(art) == "climate"
     # A later batch with another update: still not new.
     tally = folder(stores).fold(numbered([article(4, "cms:3", "world", t=50)], 3), NOW)
     assert total(stores, "pub|world") == 2
     assert ("pub", "world") not in tally.counts
+    assert meta_field(art["meta"], "section") == current_section(art) == "world"
+    # the metadata's section where the history is missing (a value from before it)
+    assert current_section({**art, "sections": []}) == "world"
+    assert current_section(new_article()) is None
 
 
 def test_an_article_first_seen_through_its_views_is_still_new_when_published() -> None:

@@ -28,6 +28,7 @@ from folding import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from streams.codec import dumps_stored
 from streams.ingest.fold import Stores
 
 GRACE = 30.0
@@ -75,7 +76,7 @@ def _some_writes_kept(
             value = new.get(key) if keep.random() < 0.5 else old.get(key)
             if value is not None:
                 table[key] = value
-        recovered[name] = orjson.loads(orjson.dumps(table))
+        recovered[name] = orjson.loads(dumps_stored(table))
     return recovered
 
 
