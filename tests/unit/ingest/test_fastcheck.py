@@ -392,6 +392,42 @@ def serialise(pairs: list[tuple[str, Any]], style: str) -> bytes:
 styles = st.sampled_from(["orjson", "ascii", "spaced"])
 
 
+def shuffled_with_extras(
+    data: st.DataObject, record: dict[str, Any], names: st.SearchStrategy[str]
+) -> list[tuple[str, Any]]:
+    """The record's fields in any order, with up to three more: new names, or repeats of
+    its own (a duplicate key), each set to anything or to one of its values."""
+    pairs = data.draw(st.permutations(list(record.items())))
+    for _ in range(data.draw(st.integers(0, 3))):
+        name = data.draw(names)
+        value = data.draw(json_values | st.sampled_from([v for _, v in pairs]))
+        pairs.insert(data.draw(st.integers(0, len(pairs))), (name, value))
+    return pairs
+
+
+def with_one_field(record: dict[str, Any], name: str, value: Any, style: str) -> list[bytes]:
+    """The record with one field set to `value`: as a repeated key read last (reversed,
+    so it comes first), and as the record's own value."""
+    return [
+        serialise([*record.items(), (name, value)][::-1], style),
+        serialise(list({**record, name: value}.items()), style),
+    ]
+
+
+def byte_mutations(data: st.DataObject, raw: bytes) -> bytes:
+    """`raw` with one to three places replaced or added to: random bytes, escapes,
+    quotes, a UTF-8 lead byte."""
+    out = bytearray(raw)
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(out) - 1))
+        new = data.draw(st.binary(max_size=3) | st.sampled_from([b"\\", b'"', b"\\n", b"\xd0"]))
+        if data.draw(st.booleans()):
+            out[at : at + 1] = new  # replace one byte
+        else:
+            out[at:at] = new  # insert
+    return bytes(out)
+
+
 @SLOW
 @given(page_views(), styles)
 def test_generated_page_views(event: dict[str, Any], style: str) -> None:
@@ -401,11 +437,7 @@ def test_generated_page_views(event: dict[str, Any], style: str) -> None:
 @SLOW
 @given(page_views(), st.data())
 def test_shuffled_fields_and_duplicate_keys(event: dict[str, Any], data: st.DataObject) -> None:
-    pairs = data.draw(st.permutations(list(event.items())))
-    for _ in range(data.draw(st.integers(0, 3))):
-        name = data.draw(st.sampled_from(FIELDS) | field_names)
-        value = data.draw(json_values | st.sampled_from([v for _, v in pairs]))
-        pairs.insert(data.draw(st.integers(0, len(pairs))), (name, value))
+    pairs = shuffled_with_extras(data, event, st.sampled_from(FIELDS) | field_names)
     assert_same_or_declined(serialise(pairs, data.draw(styles)))
 
 
@@ -414,8 +446,8 @@ def test_shuffled_fields_and_duplicate_keys(event: dict[str, Any], data: st.Data
 def test_one_field_set_to_anything(
     event: dict[str, Any], name: str, value: Any, style: str
 ) -> None:
-    assert_same_or_declined(serialise([*event.items(), (name, value)][::-1], style))
-    assert_same_or_declined(serialise(list({**event, name: value}.items()), style))
+    for raw in with_one_field(event, name, value, style):
+        assert_same_or_declined(raw)
 
 
 @SLOW
@@ -428,15 +460,8 @@ def test_one_field_missing(event: dict[str, Any], name: str) -> None:
 @SLOW
 @given(st.data())
 def test_byte_level_mutations_of_a_valid_record(data: st.DataObject) -> None:
-    raw = bytearray(orjson.dumps(EXAMPLES["page.viewed"][data.draw(st.integers(0, 1))]))
-    for _ in range(data.draw(st.integers(1, 3))):
-        at = data.draw(st.integers(0, len(raw) - 1))
-        new = data.draw(st.binary(max_size=3) | st.sampled_from([b"\\", b'"', b"\\n", b"\xd0"]))
-        if data.draw(st.booleans()):
-            raw[at : at + 1] = new  # replace one byte
-        else:
-            raw[at:at] = new  # insert
-    assert_same_or_declined(bytes(raw))
+    raw = orjson.dumps(EXAMPLES["page.viewed"][data.draw(st.integers(0, 1))])
+    assert_same_or_declined(byte_mutations(data, raw))
 
 
 @SLOW

@@ -25,13 +25,16 @@ from test_fastcheck import (
     article_ids,
     assert_matches_pydantic,
     assert_route_agrees,
+    byte_mutations,
     event_ids,
     json_values,
     optional,
     pseudonymous_ids,
     serialise,
+    shuffled_with_extras,
     styles,
     timestamps,
+    with_one_field,
 )
 
 import streams.ingest.decode as decode_module
@@ -231,11 +234,7 @@ def test_generated_banner_events(record: dict[str, Any], style: str) -> None:
 @SLOW
 @given(banners(), st.data())
 def test_shuffled_fields_and_duplicate_keys(record: dict[str, Any], data: st.DataObject) -> None:
-    pairs = data.draw(st.permutations(list(record.items())))
-    for _ in range(data.draw(st.integers(0, 3))):
-        name = data.draw(field_names)
-        value = data.draw(json_values | st.sampled_from([v for _, v in pairs]))
-        pairs.insert(data.draw(st.integers(0, len(pairs))), (name, value))
+    pairs = shuffled_with_extras(data, record, field_names)
     assert_same_or_declined(serialise(pairs, data.draw(styles)))
 
 
@@ -244,8 +243,8 @@ def test_shuffled_fields_and_duplicate_keys(record: dict[str, Any], data: st.Dat
 def test_one_field_set_to_anything(
     record: dict[str, Any], name: str, value: Any, style: str
 ) -> None:
-    assert_same_or_declined(serialise([*record.items(), (name, value)][::-1], style))
-    assert_same_or_declined(serialise(list({**record, name: value}.items()), style))
+    for raw in with_one_field(record, name, value, style):
+        assert_same_or_declined(raw)
 
 
 @SLOW
@@ -259,15 +258,7 @@ def test_one_field_missing(record: dict[str, Any], name: str) -> None:
 @given(st.data())
 def test_byte_level_mutations_of_a_valid_record(data: st.DataObject) -> None:
     kind, index = data.draw(st.sampled_from(BANNER_EXAMPLES))
-    raw = bytearray(orjson.dumps(EXAMPLES[kind][index]))
-    for _ in range(data.draw(st.integers(1, 3))):
-        at = data.draw(st.integers(0, len(raw) - 1))
-        new = data.draw(st.binary(max_size=3) | st.sampled_from([b"\\", b'"', b"\\n", b"\xd0"]))
-        if data.draw(st.booleans()):
-            raw[at : at + 1] = new
-        else:
-            raw[at:at] = new
-    assert_same_or_declined(bytes(raw))
+    assert_same_or_declined(byte_mutations(data, orjson.dumps(EXAMPLES[kind][index])))
 
 
 @SLOW
