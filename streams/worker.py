@@ -18,6 +18,7 @@ from streams.app import create_app
 from streams.config import Settings, kafka_client_security
 from streams.gctune import tune_gc
 from streams.ingest.agents import Pipeline
+from streams.logrepeat import collapse_repeats
 from streams.malloc import pin_mmap_threshold
 from streams.metrics import PulseMetrics
 from streams.tables import PulseTables
@@ -43,11 +44,13 @@ class QuietWorker(faust.Worker):
     Faust's terminal spinner sets the root logger to DEBUG (whatever `loglevel` says) so
     that every record spins it: aiokafka then builds a debug record for every message it
     sends, measured at ~10 % of the worker's CPU. And mode's dictConfig disables loggers
-    created before it, `streams.*` among them.
+    created before it, `streams.*` among them. Repeated warnings and errors (every
+    client's retries while the broker is away) are collapsed (logrepeat.py).
     """
 
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
         self.spinner = None  # no spinner handler, so the root keeps `level`
+        collapse_repeats(logger)
         for name, existing in logging.root.manager.loggerDict.items():
             if name.startswith("streams") and isinstance(existing, logging.Logger):
                 existing.disabled = False

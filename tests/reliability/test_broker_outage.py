@@ -8,14 +8,17 @@ away (see `back_off_failed_metadata` in streams/ingest/transport.py). So the bro
 stopped while the worker drains a backlog, with produce requests in flight.
 
 Waiting costs a few percent of a core (the clients retry every 100 ms); the spin cost
-all of it. The budget is far from both, so that a busy machine does not fail the test.
+all of it. The budget is far from both, so that a busy machine does not fail the test. The
+retries' repeated errors are collapsed in the worker's log (streams/logrepeat.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
+from collections import Counter
 from pathlib import Path
 
 from newsroom import wait_for
@@ -23,6 +26,7 @@ from scenarios import send, traffic
 from test_failures import finish_and_check, worker
 
 from streams.localkafka import LocalKafka
+from streams.logrepeat import WINDOW_SECONDS
 from streams.simulate.run import ensure_topics
 
 PARTITIONS = 4
@@ -33,6 +37,7 @@ OUTAGE_SECONDS = 15.0
 #: worker CPU while its broker is away, as a share of the wall time (one core = 1.0):
 #: measured 0.02-0.03 waiting, 0.98-0.99 spinning
 CPU_BUDGET = 0.30
+HELD_BACK = re.compile(r" \[\d+ more like this in the last [\d.]+ s\]")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -52,6 +57,7 @@ def test_a_worker_waits_for_a_stopped_broker_without_spinning(
     asyncio.run(ensure_topics(broker.bootstrap, PARTITIONS, prefix=prefix))
     send(broker.bootstrap, prefix, records)
     w = worker(broker.bootstrap, unique_name, tmp_path / "w")
+    launched = time.monotonic()
     try:
         w.start()  # ready: it has its partitions and starts on the backlog
         broker.stop()  # cleanly (SIGTERM), while the worker drains and sends
@@ -69,6 +75,19 @@ def test_a_worker_waits_for_a_stopped_broker_without_spinning(
         broker.start()
         wait_for(lambda: w.request("GET", "/readyz")[0] == 200, timeout=120, what="ready again")
         finish_and_check(w, broker.bootstrap, prefix, "broker gone", records)
+        assert_repeats_collapsed(w.log_path.read_text(), time.monotonic() - launched)
     finally:
         w.stop()
         broker.stop()
+
+
+def assert_repeats_collapsed(log: str, seconds: float) -> None:
+    """Each client logs an error every retry (100 ms) while the broker is away: 30 to 60
+    lines a second before logrepeat.py. Now one line a message per window, the next one
+    saying how many were held back."""
+    lines = [line for line in log.splitlines() if "[ERROR]" in line or "[WARNING]" in line]
+    messages = Counter(HELD_BACK.sub("", line.split("] ", 2)[-1]) for line in lines)
+    assert any(HELD_BACK.search(line) for line in lines), "no repeats held back"
+    most = 1 + int(seconds // WINDOW_SECONDS) + 1  # the first, one a window, and a spare
+    message, count = messages.most_common(1)[0]
+    assert count <= most, f"{message!r} logged {count} times in {seconds:.0f} s"
