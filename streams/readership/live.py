@@ -24,9 +24,8 @@ from typing import Any
 
 from datasketches import hll_union, tgt_hll_type
 
-from streams import series as hourly
 from streams.readership.article import current_section
-from streams.readership.queries import series_prefix, span_sums, split_key
+from streams.readership.queries import minute_counts, series_prefix, span_sums, split_key
 from streams.readership.readers import LG_K, dump, load
 
 WEEK_MINUTES = 7 * 24 * 60
@@ -48,14 +47,8 @@ def _owned_articles(
 def minute_views(series: Mapping[str, Any], prefix: str, first: int, last: int) -> list[int]:
     """Views per minute of one series prefix over minutes [first, last], zeros included."""
     out = [0] * (last - first + 1)
-    for hour in range(first // 60, last // 60 + 1):
-        value = series.get(f"{prefix}|{hour}")
-        if value is None:
-            continue
-        for slot, views in hourly.counts(value, "views"):
-            minute = hour * 60 + slot
-            if first <= minute <= last:
-                out[minute - first] += views
+    for minute, views in minute_counts(series, prefix, first, last):
+        out[minute - first] += views
     return out
 
 

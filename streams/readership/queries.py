@@ -7,7 +7,7 @@ event time seen (not the wall clock), so a replay of last week reads like last w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from streams import series as hourly
@@ -37,6 +37,21 @@ def span_sums(
         for name, n in hourly.span_sums(value, lo, hi).items():
             totals[name] = totals.get(name, 0) + n
     return totals
+
+
+def minute_counts(
+    series: Mapping[str, Any], prefix: str, first_minute: int, last_minute: int
+) -> Iterator[tuple[int, int]]:
+    """(minute, views) of the hourly series `prefix|hour` over minutes [first, last], for
+    the minutes that have views, in order."""
+    for hour in range(first_minute // 60, last_minute // 60 + 1):
+        value = series.get(f"{prefix}|{hour}")
+        if value is None:
+            continue
+        for slot, views in hourly.counts(value, "views"):
+            minute = hour * 60 + slot
+            if first_minute <= minute <= last_minute:
+                yield minute, views
 
 
 def series_prefix(key: str) -> str:
@@ -101,15 +116,6 @@ def article_series(
     series: Mapping[str, Any], key: str, since_minute: int, end_minute: int
 ) -> list[dict[str, Any]]:
     """Per-minute views of article key `p|id` from `since` to `end` (minutes with views)."""
-    out = []
     since_minute = max(since_minute, end_minute - MAX_SERIES_MINUTES)
-    prefix = series_prefix(key)
-    for hour in range(since_minute // 60, end_minute // 60 + 1):
-        value = series.get(f"{prefix}|{hour}")
-        if value is None:
-            continue
-        for slot, views in hourly.counts(value, "views"):
-            minute = hour * 60 + slot
-            if since_minute <= minute <= end_minute:
-                out.append({"minute": minute * 60, "views": views})
-    return out
+    counts = minute_counts(series, series_prefix(key), since_minute, end_minute)
+    return [{"minute": minute * 60, "views": views} for minute, views in counts]

@@ -10,7 +10,7 @@ The arithmetic lives in `streams/readership/live.py`; this module only wires it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from streams.api.cluster import gather_shares, owned_partitions
@@ -71,43 +71,35 @@ def install_live_api(app: Any, pipeline: Any) -> None:
     def bad_query(web: Any, exc: ValueError) -> Any:
         return web.json({"error": "bad_query", "message": str(exc)}, status=400)
 
-    async def local_pulse_view(web: Any, request: Any) -> Any:
-        q = request.query
-        return web.json(pulse_share(int(q["end"]), int(q["minutes"])))
+    def span_endpoint(
+        path: str,
+        share: Callable[[int, int], dict[str, Any]],
+        merge: Callable[[list[Any], int, int, bool], dict[str, Any]],
+        min_minutes: int,
+    ) -> None:
+        """`/api/v1/{path}?minutes=` for the whole group, and the share each worker
+        computes for it at `/api/v1/local/{path}?end=&minutes=`."""
 
-    async def pulse_view(web: Any, request: Any) -> Any:
-        try:
-            minutes = int_param(request.query, "minutes", 60, 5, MAX_LIVE_MINUTES)
-        except ValueError as exc:
-            return bad_query(web, exc)
-        end = await cluster_end()
+        async def local_view(web: Any, request: Any) -> Any:
+            q = request.query
+            return web.json(share(int(q["end"]), int(q["minutes"])))
 
-        async def mine() -> Any:
-            return pulse_share(end, minutes)
+        async def view(web: Any, request: Any) -> Any:
+            try:
+                minutes = int_param(request.query, "minutes", 60, min_minutes, MAX_LIVE_MINUTES)
+            except ValueError as exc:
+                return bad_query(web, exc)
+            end = await cluster_end()
 
-        params = {"end": str(end), "minutes": str(minutes)}
-        shares, missing = await gather_shares(app, "/api/v1/local/pulse", params, mine)
-        return web.json(merge_pulse(shares, end, minutes, bool(missing)))
+            async def mine() -> Any:
+                return share(end, minutes)
 
-    async def local_sections_view(web: Any, request: Any) -> Any:
-        q = request.query
-        return web.json(sections_share(int(q["end"]), int(q["minutes"])))
+            params = {"end": str(end), "minutes": str(minutes)}
+            shares, missing = await gather_shares(app, f"/api/v1/local/{path}", params, mine)
+            return web.json(merge(shares, end, minutes, bool(missing)))
 
-    async def sections_view(web: Any, request: Any) -> Any:
-        try:
-            minutes = int_param(request.query, "minutes", 60, 1, MAX_LIVE_MINUTES)
-        except ValueError as exc:
-            return bad_query(web, exc)
-        end = await cluster_end()
+        route(app, f"/api/v1/local/{path}", local_view)
+        route(app, f"/api/v1/{path}", view)
 
-        async def mine() -> Any:
-            return sections_share(end, minutes)
-
-        params = {"end": str(end), "minutes": str(minutes)}
-        shares, missing = await gather_shares(app, "/api/v1/local/sections", params, mine)
-        return web.json(merge_sections(shares, end, minutes, bool(missing)))
-
-    route(app, "/api/v1/local/pulse", local_pulse_view)
-    route(app, "/api/v1/pulse", pulse_view)
-    route(app, "/api/v1/local/sections", local_sections_view)
-    route(app, "/api/v1/sections", sections_view)
+    span_endpoint("pulse", pulse_share, merge_pulse, 5)
+    span_endpoint("sections", sections_share, merge_sections, 1)
