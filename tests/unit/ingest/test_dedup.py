@@ -15,12 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.codec import dumps_stored
-from streams.ingest.dedup import (
-    COPY,
-    DUPLICATE,
-    NEW,
-    REPLAY,
-    DedupIndex,
+from streams.ingest.dedup import COPY, DUPLICATE, NEW, REPLAY, DedupIndex
+from streams.ingest.idkeys import (
     first_routed_offset,
     id_key,
     id_keys,
