@@ -34,17 +34,15 @@ def changelog_records(
     return len(changed) + len(deleted), itertools.chain(values, tombstones)
 
 
-async def write_changelogs(
+async def send_changelogs(
     producer: Any, tables: Mapping[str, Any], stores: Any, partition: int
-) -> int:
-    """Send every table's changes for `partition` and wait until Kafka has them all."""
+) -> list[asyncio.Future[Any]]:
+    """Send every table's changes for `partition`; one delivery future per record batch.
+    The values are serialized here, so later changes to them do not reach these."""
     futures: list[asyncio.Future[Any]] = []
-    sent = 0
     for name, table in tables.items():
         count, records = changelog_records(getattr(stores, name), partition)
         if count:
             topic = table.changelog_topic.get_topic_name()
             futures.extend(await send_batches(producer, topic, records))
-            sent += count
-    await asyncio.gather(*futures)
-    return sent
+    return futures

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from streams.changelog import write_changelogs
+from streams.changelog import send_changelogs
 from streams.config import Settings
 from streams.health import BrokerProbe
 from streams.ingest.batchsend import send_batches
@@ -80,8 +80,9 @@ class Pipeline:
         # Partitions may have moved and their state been recovered: rebuild lazily.
         self.folders.clear()
 
-    async def route_batch(self, tp: Any, records: Sequence[Any]) -> None:
-        """Validate input records; send each to the routed topic, bad ones also to DLQ."""
+    async def route_batch(self, tp: Any, records: Sequence[Any]) -> Awaitable[Any]:
+        """Validate input records and send each to the routed topic (bad ones too: the
+        folder dead-letters them); returns their delivery (transport.py awaits it)."""
         self.consuming = True
         now = time.time()
         n = self.settings.partitions
@@ -107,20 +108,23 @@ class Pipeline:
             routed.append((partition_for(key, n), key, value))
         # One message a partition (packing.py); offsets are acknowledged only once every
         # routed record is in Kafka.
-        await asyncio.gather(*await send_batches(self.kafka, self.routed_topic, pack(routed)))
+        return asyncio.gather(*await send_batches(self.kafka, self.routed_topic, pack(routed)))
 
-    async def fold_batch(self, tp: Any, records: Sequence[Any]) -> None:
-        """Fold routed records into the partition's state and the process's metrics."""
+    async def fold_batch(self, tp: Any, records: Sequence[Any]) -> Awaitable[Any]:
+        """Fold routed records into the partition's state; returns the delivery of its
+        changelog writes, which then counts the batch in the metrics."""
         self.consuming = True
         p = tp.partition
         folder = self.folders.get(p) or await self._new_folder(p)
         limit = self.settings.batch_max_records
+        deliveries = []
         for batch, last_packed in unpack_chunks(records, limit, self.last_packed.get(p, -1)):
             self.last_packed[p] = last_packed
             now = time.time()
             tally = folder.fold(batch, now)
             self.last_seen[p] = now
-            await self._finish(folder, tally)
+            deliveries.append(await self._finish(folder, tally))
+        return asyncio.gather(*deliveries)
 
     async def _new_folder(self, partition: int) -> PartitionFolder:
         """A partition's folder, rebuilt from recovered state after an assignment."""
@@ -140,13 +144,20 @@ class Pipeline:
         self.last_seen[partition] = time.time()
         return folder
 
-    async def _finish(self, folder: PartitionFolder, tally: Tally) -> None:
-        """Send what a batch produced, then its state changes, then count it."""
+    async def _finish(self, folder: PartitionFolder, tally: Tally) -> Awaitable[None]:
+        """Send what a batch produced, then its state changes; returns their delivery,
+        which counts the batch once Kafka has them."""
         for rec in tally.dead_letters:
             await self._dead_letter(rec)
         if tally.emissions:
             await self._emit(folder, tally.emissions)
-        await write_changelogs(self.kafka, self.tables.tables, folder.stores, folder.partition)
+        sent = await send_changelogs(
+            self.kafka, self.tables.tables, folder.stores, folder.partition
+        )
+        return self._count_when_delivered(sent, tally)
+
+    async def _count_when_delivered(self, sent: list[asyncio.Future[Any]], tally: Tally) -> None:
+        await asyncio.gather(*sent)
         self.metrics.apply(tally)
 
     async def _emit(self, folder: PartitionFolder, emissions: list[Emission]) -> None:
@@ -180,7 +191,7 @@ class Pipeline:
                 if watermark > folder.watermark:
                     emissions = folder.close(watermark)
                     if emissions:
-                        await self._finish(folder, Tally(emissions=emissions))
+                        await (await self._finish(folder, Tally(emissions=emissions)))
 
     async def _dead_letter(self, rec: Routed) -> None:
         """The contract's dead-letter record for an invalid input record."""

@@ -6,6 +6,7 @@ offset is committed wrongly in production.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -13,6 +14,7 @@ from typing import Any
 
 import faust
 import pytest
+from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.ingest.transport import Consumer, Transport, batch_handlers, register_batch_handler
 
@@ -107,3 +109,52 @@ def test_the_changelog_codec_round_trips_and_trims() -> None:
     data = codec.dumps(value)
     assert codec.loads(data) == value
     assert codecs.get_codec("json").loads(data) == value  # Faust's own codec reads it
+
+
+async def _turns(n: int = 20) -> None:
+    """Let the event loop run the tasks that are ready (no wall-clock wait)."""
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("failure", [False, True])
+async def test_one_fetchs_deliveries_overlap_and_each_batch_is_acked_after_its_own(
+    consumer: Any, monkeypatch: pytest.MonkeyPatch, failure: bool
+) -> None:
+    """Every batch of a fetch is handled before any delivery is awaited (the sends of one
+    overlap the work of the next), and a batch is acknowledged only once its delivery
+    is done; a failed delivery acknowledges nothing more and fails the fetch."""
+    first, second = tp(0), tp(1)
+    fetched = {first: [Record(0), Record(1)], second: [Record(0)]}
+
+    async def fetch(self: Any, active: Any, timeout: float) -> Any:
+        return fetched
+
+    monkeypatch.setattr(faust_aiokafka.Consumer, "_getmany", fetch)
+    handled: list[int] = []
+    deliveries: dict[int, asyncio.Future[None]] = {}
+
+    async def handler(tp: Any, records: Any) -> asyncio.Future[None]:
+        handled.append(tp.partition)
+        deliveries[tp.partition] = asyncio.get_running_loop().create_future()
+        return deliveries[tp.partition]
+
+    register_batch_handler(consumer.app, first.topic, handler)
+    task = asyncio.create_task(consumer._getmany(None, 1.0))
+    await _turns()
+    assert handled == [0, 1]  # both handled, neither delivered yet
+    assert consumer._n_acked == 0
+    if failure:
+        deliveries[0].set_exception(RuntimeError("broker said no"))
+        with pytest.raises(RuntimeError, match="broker said no"):
+            await task
+        assert consumer._n_acked == 0
+        deliveries[1].cancel()
+        return
+    deliveries[1].set_result(None)  # out of order: the first still holds the acks
+    await _turns()
+    assert consumer._n_acked == 0
+    deliveries[0].set_result(None)
+    assert await task == {}  # no records left for Faust's per-event path
+    assert (consumer._new_offset(first), consumer._new_offset(second)) == (2, 1)
+    assert consumer._n_acked == 3
