@@ -294,9 +294,10 @@ class DedupIndex:
                 continue
             bucket = int(name.split("|")[2])
             index.segments[bucket].append(name)
-            rows = segment_packed(value)
-            if isinstance(value.get("p"), str):
-                value["p"] = rows_bytes(rows)  # what `flush` keeps: 32 bytes an id, not 43
+            raw = segment_raw(value)
+            if raw:
+                value["p"] = raw  # as `flush` keeps it: 32 bytes an id, not 43 of base64
+            rows = unpack_entries(raw)
             packed.append(rows)
             buckets.append(np.full(len(rows), bucket, dtype=np.int64))
             for identity, offset, source in segment_entries(value):
@@ -342,20 +343,13 @@ def unpack_entries(raw: bytes) -> npt.NDArray[np.uint64]:
     return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
 
 
-def rows_bytes(rows: npt.NDArray[np.uint64]) -> bytes:
-    """Rows as the packed records `pack_entries` makes (its inverse of `unpack_entries`)."""
-    return rows.astype(">u8").tobytes()
-
-
-def segment_packed(value: dict[str, object]) -> npt.NDArray[np.uint64]:
-    """A segment's packed records as rows (key hi, key lo, seen hi, seen lo): bytes as
-    `flush` keeps them, or the base64 text the changelog holds."""
+def segment_raw(value: dict[str, object]) -> bytes:
+    """A segment's packed records: bytes as `flush` keeps them, or decoded from the
+    base64 text the changelog holds (b"" for none)."""
     packed = value.get("p")
-    if isinstance(packed, str) and packed:
-        return unpack_entries(base64.b64decode(packed))
-    if isinstance(packed, bytes) and packed:
-        return unpack_entries(packed)
-    return np.empty((0, 4), dtype=np.uint64)
+    if isinstance(packed, str):
+        return base64.b64decode(packed)
+    return packed if isinstance(packed, bytes) else b""
 
 
 def first_occurrences(rows: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
